@@ -1,0 +1,102 @@
+"""One broker factory: a FastStream Kafka broker with Prometheus metrics, consumer settings that suit
+both Apache Kafka and the embedded broker, topic creation, and dead-letter publishing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from prometheus_client import CollectorRegistry
+
+from runtime.messaging.consumer import Consumer
+from runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+PARTITIONS = 12
+
+
+def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name)],
+        enable_idempotence=False,
+        acks="all",
+        logger=logging.getLogger(f"{settings.service_name}.broker"),
+        log_level=logging.DEBUG,
+    )
+
+
+def attach(broker: KafkaBroker, consumer: Consumer, settings: ServiceSettings) -> None:
+    """Register `consumer` as a batch subscriber: offsets are committed only after the batch's effects
+    are durable (or dead-lettered); an exception rewinds the batch for redelivery."""
+    subscription = consumer.subscription
+
+    async def consume(message: KafkaMessage) -> None:
+        records = message.raw_message
+        await consumer.process(records if isinstance(records, tuple) else (records,))
+
+    consume.__name__ = f"{subscription.group}__{subscription.topic}".replace(".", "_").replace("-", "_")
+    broker.subscriber(
+        subscription.topic,
+        group_id=subscription.group,
+        batch=True,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        batch_timeout_ms=settings.kafka_fetch_max_wait_ms,
+        max_records=settings.kafka_max_records,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=max(settings.kafka_session_timeout_ms // 5, 100),
+        max_poll_interval_ms=300_000,
+        title=f"{subscription.group}:{subscription.topic}",
+        description=", ".join(m.event_type for m in subscription.handlers),
+    )(consume)
+
+
+def dead_letter_sink(broker: KafkaBroker) -> DeadLetterPublisher:
+    return DeadLetterPublisher(broker)
+
+
+class DeadLetterPublisher:
+    def __init__(self, broker: KafkaBroker) -> None:
+        self._broker = broker
+
+    async def __call__(self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> None:
+        await self._broker.publish(value, topic, key=key, headers=headers)
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[str], partitions: int = PARTITIONS, replication: int = 1
+) -> None:
+    """Create the topics that do not exist yet (idempotent); waits for the broker to answer."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="fse-admin")
+    for attempt in range(60):
+        try:
+            await admin.start()
+            break
+        except KafkaConnectionError:
+            if attempt == 59:
+                raise
+            await asyncio.sleep(0.5)
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(name, num_partitions=partitions, replication_factor=replication)
+            for name in topics
+            if name not in existing
+        ]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()

@@ -1,0 +1,180 @@
+"""Batch consumption with per-message isolation.
+
+A batch is applied in one transaction; if that fails, each message is applied alone so that one poison
+message cannot hold back the others. A message that cannot be read or processed goes to the topic's
+dead-letter topic with headers naming its origin and the error; a transient failure (database or broker
+unreachable) is retried, then the batch is handed back to Kafka to be redelivered."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from contracts.envelope import Envelope, Payload
+from contracts.registry import UnknownEventError, parse
+from contracts.topics import dead_letter
+from runtime.messaging.uow import Unit, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Unit, Envelope, Any], Awaitable[None]]
+TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, ConnectionError, OSError, TimeoutError)
+
+
+class Record(Protocol):
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+class DeadLetterSink(Protocol):
+    async def __call__(
+        self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+    ) -> None: ...
+
+
+class MessageRejectedError(Exception):
+    """A domain handler's verdict that a message can never be processed (it goes to the dead letters)."""
+
+
+def describe_error(error: BaseException) -> str:
+    """A message naming the field and the reason, without echoing the input (it may be medical)."""
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
+        )[:2000]
+    if isinstance(error, MessageRejectedError):
+        return str(error)[:2000]
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+@dataclass
+class Subscription:
+    """What one consumer group does with one topic: a handler per payload model it understands."""
+
+    topic: str
+    group: str
+    handlers: dict[type[Payload], Handler]
+    _by_type: dict[str, tuple[type[Payload], Handler]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._by_type = {model.event_type: (model, handler) for model, handler in self.handlers.items()}
+
+    def route(self, envelope: Envelope) -> tuple[type[Payload], Handler] | None:
+        return self._by_type.get(envelope.type)
+
+
+@dataclass
+class Item:
+    record: Record
+    envelope: Envelope
+    payload: Payload
+    handler: Handler
+
+
+class Consumer:
+    def __init__(
+        self,
+        subscription: Subscription,
+        uow: UnitOfWork,
+        dead_letters: DeadLetterSink,
+        retries: int = 4,
+        retry_delay: float = 0.2,
+    ) -> None:
+        self.subscription = subscription
+        self._uow = uow
+        self._dead_letters = dead_letters
+        self._retries = retries
+        self._retry_delay = retry_delay
+        self.dead_lettered = 0
+
+    async def process(self, records: Sequence[Record]) -> None:
+        items: list[Item] = []
+        for record in records:
+            item = await self._read(record)
+            if item is not None:
+                items.append(item)
+        if not items:
+            return
+        try:
+            await self._apply(items)
+        except Exception:
+            for item in items:
+                await self._apply_alone(item)
+
+    async def _read(self, record: Record) -> Item | None:
+        try:
+            if record.value is None:
+                raise ValueError("body: empty message")
+            envelope = Envelope.model_validate_json(record.value)
+            route = self.subscription.route(envelope)
+            if route is None:
+                return None
+            model, handler = route
+            return Item(record, envelope, parse(envelope, model), handler)
+        except (ValidationError, UnknownEventError, ValueError) as error:
+            await self._dead_letter(record, error)
+            return None
+
+    async def _apply(self, items: list[Item]) -> None:
+        group = self.subscription.group
+        async with self._uow() as unit:
+            done = await unit.already_processed(group, {i.envelope.id for i in items})
+            fresh: list[uuid.UUID] = []
+            for item in items:
+                if item.envelope.id in done:
+                    continue
+                done.add(item.envelope.id)
+                await item.handler(unit, item.envelope, item.payload)
+                fresh.append(item.envelope.id)
+            await unit.mark_processed(group, fresh)
+
+    async def _apply_alone(self, item: Item) -> None:
+        for attempt in range(self._retries + 1):
+            try:
+                await self._apply([item])
+                return
+            except TRANSIENT as error:
+                if isinstance(error, DBAPIError) and not error.connection_invalidated and attempt == 0:
+                    log.warning("transient failure on %s: %s", item.record.topic, type(error).__name__)
+                if attempt == self._retries:
+                    raise
+                await asyncio.sleep(self._retry_delay * 2**attempt)
+            except Exception as error:
+                await self._dead_letter(item.record, error)
+                return
+
+    async def _dead_letter(self, record: Record, error: BaseException) -> None:
+        self.dead_lettered += 1
+        reason = describe_error(error)
+        log.warning(
+            "dead-lettering %s[%d]@%d: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            type(error).__name__,
+        )
+        await self._dead_letters(
+            dead_letter(record.topic),
+            record.key,
+            record.value or b"",
+            {
+                "dlt-original-topic": record.topic,
+                "dlt-original-partition": str(record.partition),
+                "dlt-original-offset": str(record.offset),
+                "dlt-consumer-group": self.subscription.group,
+                "dlt-exception-class": type(error).__name__,
+                "dlt-exception-message": reason,
+                "dlt-time": datetime.now(UTC).isoformat(),
+            },
+        )

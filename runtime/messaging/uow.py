@@ -1,0 +1,93 @@
+"""Unit of work: one database transaction holding a service's state change, the events it causes (outbox)
+and the ids of the events it consumed (inbox), so that none of them can diverge after a crash."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.envelope import Envelope, Payload
+from runtime.messaging.tables import MessagingTables
+
+
+class Unit:
+    def __init__(self, session: AsyncSession, tables: MessagingTables, source: str) -> None:
+        self.session = session
+        self._tables = tables
+        self._source = source
+        self._outbox: list[dict[str, Any]] = []
+
+    def emit(
+        self,
+        payload: Payload,
+        *,
+        subject: str,
+        cause: Envelope | None = None,
+        correlation_id: uuid.UUID | None = None,
+    ) -> Envelope:
+        """Record an event to publish once this transaction commits. `subject` is the partition key."""
+        envelope = Envelope.wrap(
+            payload, source=self._source, subject=subject, cause=cause, correlation_id=correlation_id
+        )
+        self._outbox.append(
+            {
+                "topic": payload.topic,
+                "key": subject,
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "body": envelope.model_dump_json().encode(),
+                "created_at": envelope.time,
+            }
+        )
+        return envelope
+
+    @property
+    def emitted(self) -> bool:
+        return bool(self._outbox)
+
+    async def already_processed(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        inbox = self._tables.inbox
+        ids = list(event_ids)
+        rows = await self.session.execute(
+            select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id.in_(ids))
+        )
+        return set(rows.scalars())
+
+    async def mark_processed(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> None:
+        now = datetime.now(UTC)
+        rows = [{"event_id": i, "consumer": consumer, "processed_at": now} for i in event_ids]
+        if rows:
+            await self.session.execute(insert(self._tables.inbox), rows)
+
+    async def flush_outbox(self) -> None:
+        if self._outbox:
+            await self.session.execute(insert(self._tables.outbox), self._outbox)
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        source: str,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._tables = tables
+        self._source = source
+        self.on_commit = on_commit
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[Unit]:
+        async with self._sessions() as session, session.begin():
+            unit = Unit(session, self._tables, self._source)
+            yield unit
+            await unit.flush_outbox()
+        if unit.emitted:
+            self.on_commit()

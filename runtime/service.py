@@ -1,0 +1,172 @@
+"""How a service is assembled: its definition (settings, tables, migrations, routes, subscriptions) in,
+one ASGI app out, running the broker, the outbox relay and the HTTP API in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from runtime import crypto, db, logs
+from runtime.broker import DeadLetterPublisher, attach, make_broker
+from runtime.http import BodyLimit, add_operational_routes, on_validation_error
+from runtime.messaging.consumer import Consumer, Subscription
+from runtime.messaging.relay import OutboxRelay
+from runtime.messaging.tables import MessagingTables
+from runtime.messaging.uow import UnitOfWork
+from runtime.security import TokenVerifier
+from runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+Hook = Callable[["Runtime"], Awaitable[None]]
+
+
+@dataclass
+class ServiceDefinition:
+    settings: ServiceSettings
+    title: str
+    metadata: MetaData
+    tables: MessagingTables
+    migrations: Path
+    routers: Sequence[APIRouter] = ()
+    subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _runtime: ()
+    on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()
+
+
+@dataclass
+class Runtime:
+    """The live parts of a service, reachable from routes (`RuntimeDep`) and hooks."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    uow: UnitOfWork
+    broker: KafkaBroker
+    relay: OutboxRelay
+    verifier: TokenVerifier
+    registry: CollectorRegistry
+    consumers: list[Consumer] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def build_app(definition: ServiceDefinition) -> FastAPI:
+    settings = definition.settings
+    crypto.configure(settings.resolved_data_key())
+    registry = CollectorRegistry()
+    broker = make_broker(settings, registry)
+    engine = db.make_engine(settings.resolved_database_url())
+    sessions = db.sessions(engine)
+    relay = OutboxRelay(
+        engine,
+        sessions,
+        definition.tables,
+        settings.kafka_bootstrap_servers,
+        f"{settings.service_name}-outbox",
+    )
+    uow = UnitOfWork(sessions, definition.tables, f"services/{settings.service_name}", relay.wake)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        uow=uow,
+        broker=broker,
+        relay=relay,
+        verifier=TokenVerifier(settings.resolved_auth_public_key()),
+        registry=registry,
+    )
+    dead_letters = DeadLetterPublisher(broker)
+    for subscription in definition.subscriptions(runtime):
+        consumer = Consumer(subscription, uow, dead_letters)
+        runtime.consumers.append(consumer)
+        attach(broker, consumer, settings)
+    _metrics(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await db.migrate(engine, definition.migrations, definition.metadata)
+        await relay.start()
+        await broker.start()
+        for hook in definition.on_startup:
+            await hook(runtime)
+        log.info("%s started on %s:%d", settings.service_name, settings.http_host, settings.http_port)
+        try:
+            yield
+        finally:
+            for hook in definition.on_shutdown:
+                await hook(runtime)
+            await broker.stop()
+            await relay.stop()
+            await engine.dispose()
+
+    app = FastAPI(title=definition.title, version="1", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.verifier = runtime.verifier
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_middleware(BodyLimit)
+    add_operational_routes(app, broker, registry, definition.title)
+
+    @app.get("/health", tags=["operations"])
+    async def health() -> JSONResponse:
+        checks = {"database": await _database_ok(engine), "broker": await broker.ping(timeout=2.0)}
+        ok = all(checks.values())
+        body = {"status": "ok" if ok else "degraded", "service": settings.service_name, "checks": checks}
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    for router in definition.routers:
+        app.include_router(router)
+    return app
+
+
+async def _database_ok(engine: AsyncEngine) -> bool:
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def _metrics(runtime: Runtime) -> None:
+    Gauge(
+        "fse_outbox_published_total", "events published by the outbox relay", registry=runtime.registry
+    ).set_function(lambda: runtime.relay.published)
+    Gauge(
+        "fse_dead_lettered_total", "messages sent to a dead-letter topic", registry=runtime.registry
+    ).set_function(lambda: sum(c.dead_lettered for c in runtime.consumers))
+
+
+def serve(definition: ServiceDefinition) -> None:
+    settings = definition.settings
+    logs.setup(settings.service_name)
+    app = build_app(definition)
+    config = uvicorn.Config(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        lifespan="on",
+        access_log=False,
+    )
+    asyncio.run(uvicorn.Server(config).serve())

@@ -1,0 +1,117 @@
+"""The whole system as processes: the broker (embedded unless KAFKA_BOOTSTRAP_SERVERS names one), the
+topics, and each service in its own process with its own database under one data directory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from contracts.topics import with_dead_letters
+from runtime.broker import ensure_topics
+from runtime.keys import ensure_dev_keys
+from runtime.tansu import EmbeddedBroker, free_port
+
+SERVICES = ("auth", "eligibility", "tariff", "claims", "notifications")
+DEFAULT_PORTS = {"auth": 8001, "eligibility": 8002, "tariff": 8003, "claims": 8004, "notifications": 8005}
+
+
+@dataclass
+class System:
+    data_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    broker_port: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    services: tuple[str, ...] = SERVICES
+    broker: EmbeddedBroker | None = None
+    bootstrap_servers: str = ""
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, data_dir: Path, **kwargs: object) -> System:
+        return cls(data_dir, ports={name: free_port() for name in SERVICES}, **kwargs)  # type: ignore[arg-type]
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def start_broker(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        ensure_dev_keys(self.data_dir)
+        external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or self.extra_env.get("KAFKA_BOOTSTRAP_SERVERS")
+        if external:
+            self.bootstrap_servers = external
+        else:
+            self.broker = EmbeddedBroker(self.broker_port, self.data_dir / "logs" / "broker.log").start()
+            self.bootstrap_servers = self.broker.bootstrap_servers
+        asyncio.run(ensure_topics(self.bootstrap_servers, with_dead_letters()))
+
+    def environment(self, service: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "FSE_DATA_DIR": str(self.data_dir),
+            f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            **self.extra_env,
+        }
+
+    def start_service(self, service: str) -> None:
+        log = open(self.data_dir / "logs" / f"{service}.log", "ab")  # noqa: SIM115
+        self.processes[service] = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", f"services.{service}"],
+            env=self.environment(service),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_healthy(self, services: tuple[str, ...] | None = None, timeout: float = 90.0) -> None:
+        pending = set(services or self.services)
+        deadline = time.monotonic() + timeout
+        with httpx.Client(timeout=2.0) as client:
+            while pending and time.monotonic() < deadline:
+                for service in sorted(pending):
+                    process = self.processes[service]
+                    if process.poll() is not None:
+                        raise RuntimeError(
+                            f"{service} exited with {process.returncode}; see logs/{service}.log"
+                        )
+                    with contextlib.suppress(httpx.HTTPError):
+                        if client.get(f"{self.url(service)}/health").status_code == 200:
+                            pending.discard(service)
+                time.sleep(0.2)
+        if pending:
+            raise TimeoutError(f"not healthy after {timeout}s: {sorted(pending)}")
+
+    def start(self) -> System:
+        self.start_broker()
+        for service in self.services:
+            self.start_service(service)
+        self.wait_healthy()
+        return self
+
+    def stop_service(self, service: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(service, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)
+
+    def stop(self) -> None:
+        for service in list(self.processes):
+            self.stop_service(service)
+        if self.broker:
+            self.broker.stop()

@@ -1,0 +1,1 @@
+"""The five services. None imports another: they share `contracts` and the `runtime` kit only."""

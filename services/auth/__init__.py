@@ -1,0 +1,1 @@
+"""Auth: practitioner accounts, passwords, TOTP MFA, assistants, sessions and tokens, security audit."""

@@ -1,0 +1,52 @@
+"""The claim as the claims service sees it: its reference, receipt, status and decision."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from contracts.claims import Notify
+from contracts.common import ClaimContent
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    ELIGIBLE = "eligible"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+    @property
+    def final(self) -> bool:
+        return self in {Status.ACCEPTED, Status.REJECTED, Status.CANCELLED}
+
+
+def new_reference(received_at: datetime) -> str:
+    """FSE-YYYYMMDD-XXXXXXXXXX: the Monaco date of receipt and 50 random bits."""
+    suffix = "".join(secrets.choice(_ALPHABET) for _ in range(10))
+    return f"FSE-{received_at:%Y%m%d}-{suffix}"
+
+
+def digest(claim: ClaimContent) -> str:
+    """SHA-256 of the canonical JSON of what was received: the professional's proof of content."""
+    canonical = json.dumps(claim.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def who_to_notify(claim: ClaimContent) -> Notify:
+    """Under HNP the fund pays the professional, who must recover the fee; otherwise the insured paid."""
+    return Notify.PROFESSIONAL if claim.hnp else Notify.INSURED
+
+
+@dataclass(frozen=True)
+class Receipt:
+    reference: str
+    received_at: datetime
+    digest: str
+    submission_id: str

@@ -1,0 +1,1 @@
+"""Eligibility: beneficiaries, households, rights, card colour, ETM, code FSE, prior approvals."""

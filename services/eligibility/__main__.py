@@ -1,0 +1,4 @@
+from runtime.service import serve
+from services.eligibility.bootstrap import definition
+
+serve(definition())

@@ -1,0 +1,1 @@
+"""Notifications: rejection notices, maintenance notices, statements, e-mail delivery."""

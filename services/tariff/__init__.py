@@ -1,0 +1,1 @@
+"""Tariff: NGAP and CCAM nomenclature, base tariff, fee modulation, reimbursement."""

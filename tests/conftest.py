@@ -1,0 +1,93 @@
+"""The one set of fixtures for the whole suite: a real Kafka-protocol broker, real databases (SQLite and
+the PostgreSQL at 127.0.0.1:5432), key material, and the whole system as processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from contracts.topics import with_dead_letters
+from runtime import crypto
+from runtime.broker import ensure_topics
+from runtime.keys import ensure_dev_keys
+from runtime.settings import ServiceSettings
+from runtime.tansu import EmbeddedBroker
+
+POSTGRES_ADMIN = os.environ.get("FSE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+# Tansu joins a group in about half the session timeout: keep it short in tests.
+os.environ.setdefault("FSE_KAFKA_SESSION_TIMEOUT_MS", "6000")
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker  # type: ignore[import-untyped]
+
+        return bool(docker.from_env(timeout=2).ping())
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """KAFKA_BOOTSTRAP_SERVERS if set; else Kafka in testcontainers if a Docker daemon answers; else
+    the embedded Tansu on a free port, stopped by its own pid."""
+    configured = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    stop: Callable[[], object] | None
+    if configured:
+        servers = configured
+        stop = None
+    elif _docker_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        container = KafkaContainer().with_kraft()
+        container.start()
+        servers, stop = container.get_bootstrap_server(), container.stop
+    else:
+        broker = EmbeddedBroker().start()
+        servers, stop = broker.bootstrap_servers, broker.stop
+    asyncio.run(ensure_topics(servers, with_dead_letters()))
+    yield servers
+    if stop:
+        stop()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fse-data")
+    ensure_dev_keys(path)
+    crypto.configure(ServiceSettings(data_dir=path).resolved_data_key())
+    return path
+
+
+def _postgres_database() -> Iterator[str]:
+    name = f"fse_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, data_dir: Path, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each kind for one test."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+async def topic(kafka_bootstrap: str) -> str:
+    """A fresh topic (and its dead-letter topic) for one test."""
+    name = f"test.{uuid.uuid4().hex[:10]}"
+    await ensure_topics(kafka_bootstrap, [name, f"{name}.dlt"], partitions=3)
+    return name

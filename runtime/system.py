@@ -18,6 +18,7 @@ import httpx
 from contracts.topics import with_dead_letters
 from runtime.broker import ensure_topics
 from runtime.keys import ensure_dev_keys
+from runtime.processes import die_with_parent
 from runtime.tansu import EmbeddedBroker, free_port
 
 SERVICES = ("auth", "eligibility", "tariff", "claims", "notifications")
@@ -72,6 +73,7 @@ class System:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
 
     def wait_healthy(self, services: tuple[str, ...] | None = None, timeout: float = 90.0) -> None:

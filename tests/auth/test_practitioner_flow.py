@@ -29,7 +29,9 @@ async def apply_and_activate(auth: Auth) -> str:
     assert (await auth.password_step("dr.durand")).status_code == 401  # pending
     listed = await auth.client.get("/auth/applications", headers=bearer(operator))
     assert [a["id"] for a in listed.json()] == [practitioner_id]
-    activated = await auth.client.post(f"/auth/practitioners/{practitioner_id}/activation", headers=bearer(operator))
+    activated = await auth.client.post(
+        f"/auth/practitioners/{practitioner_id}/activation", headers=bearer(operator)
+    )
     assert activated.status_code == 204, activated.text
     return practitioner_id
 
@@ -45,7 +47,9 @@ async def enrol(auth: Auth, login: str) -> str:
     assert body["qr_svg"].startswith("<svg") and body["qr_png_base64"].startswith("iVBOR")
     authenticator = Authenticator(secret_of(body["otpauth_uri"]))
     auth.authenticators[login] = authenticator
-    confirmed = await auth.client.post("/auth/login/totp", json={"mfa_token": handle, "code": authenticator.code()})
+    confirmed = await auth.client.post(
+        "/auth/login/totp", json={"mfa_token": handle, "code": authenticator.code()}
+    )
     assert confirmed.status_code == 200, confirmed.text
     again = await auth.password_step(login)
     assert again.json()["next_step"] == "totp"
@@ -76,7 +80,9 @@ async def test_deactivation_ends_every_session_at_once(auth: Auth) -> None:
     refresh = await enrol(auth, "dr.durand")
     tokens = await auth.log_in("dr.durand")
     operator = await auth.log_in(await auth.create_user("operator"))
-    done = await auth.client.post(f"/auth/practitioners/{practitioner_id}/deactivation", headers=bearer(operator))
+    done = await auth.client.post(
+        f"/auth/practitioners/{practitioner_id}/deactivation", headers=bearer(operator)
+    )
     assert done.status_code == 204
     assert (await auth.client.get("/auth/me", headers=bearer(tokens))).status_code == 401
     assert (await auth.client.post("/auth/refresh", json={"refresh_token": refresh})).status_code == 401
@@ -106,5 +112,7 @@ async def test_oathtool_codes_work_end_to_end(auth: Auth) -> None:
     from datetime import UTC, datetime
 
     code = oathtool(auth.authenticators[login].secret, datetime.now(UTC))
-    second = await auth.client.post("/auth/login/totp", json={"mfa_token": first.json()["mfa_token"], "code": code})
+    second = await auth.client.post(
+        "/auth/login/totp", json={"mfa_token": first.json()["mfa_token"], "code": code}
+    )
     assert second.status_code == 200

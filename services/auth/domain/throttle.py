@@ -1,5 +1,5 @@
 """Throttling of failed passwords and codes per account: a few free attempts, then an exponential
-backoff capped at 15 minutes, and from 100 consecutive failures one attempt a day (NIST 63B §5.2.2:
+backoff (30 s doubling, capped at 15 minutes), and from 100 consecutive failures one attempt a day (NIST 63B §5.2.2:
 at most 100 failures in any realistic period). Never a permanent lock an attacker could force: the
 wait always ends, and a success resets the count."""
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 FREE_ATTEMPTS = 5
+FIRST_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 HARD_LIMIT = 100
 HARD_DELAY = timedelta(days=1)
@@ -32,4 +33,4 @@ def delay_after(failures: int) -> timedelta:
         return timedelta(0)
     if failures >= HARD_LIMIT:
         return HARD_DELAY
-    return min(timedelta(seconds=2 ** (failures - FREE_ATTEMPTS)), MAX_DELAY)
+    return min(FIRST_DELAY * 2 ** min(failures - FREE_ATTEMPTS, 10), MAX_DELAY)

@@ -44,7 +44,8 @@ async def enrol(auth: Auth, login: str) -> str:
     assert enrolment.status_code == 200
     assert enrolment.headers["cache-control"] == "no-store"
     body = enrolment.json()
-    assert body["qr_svg"].startswith("<svg") and body["qr_png_base64"].startswith("iVBOR")
+    assert body["qr_svg"].startswith("<svg")
+    assert body["qr_png_base64"].startswith("iVBOR")
     authenticator = Authenticator(secret_of(body["otpauth_uri"]))
     auth.authenticators[login] = authenticator
     confirmed = await auth.client.post(

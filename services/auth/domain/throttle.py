@@ -1,7 +1,7 @@
 """Throttling of failed passwords and codes per account: a few free attempts, then an exponential
 backoff (30 s doubling, capped at 15 minutes), and from 100 consecutive failures one attempt a day
-(NIST 63B §5.2.2: at most 100 failures in any realistic period). Never a permanent lock an attacker could force: the
-wait always ends, and a success resets the count."""
+(NIST 63B §5.2.2: at most 100 failures in any realistic period). Never a permanent lock an
+attacker could force: the wait always ends, and a success resets the count."""
 
 from __future__ import annotations
 

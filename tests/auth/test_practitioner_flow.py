@@ -33,7 +33,7 @@ async def apply_and_activate(auth: Auth) -> str:
         f"/auth/practitioners/{practitioner_id}/activation", headers=bearer(operator)
     )
     assert activated.status_code == 204, activated.text
-    return practitioner_id
+    return str(practitioner_id)
 
 
 async def enrol(auth: Auth, login: str) -> str:

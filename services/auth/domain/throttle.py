@@ -33,4 +33,5 @@ def delay_after(failures: int) -> timedelta:
         return timedelta(0)
     if failures >= HARD_LIMIT:
         return HARD_DELAY
-    return min(FIRST_DELAY * 2 ** min(failures - FREE_ATTEMPTS, 10), MAX_DELAY)
+    doubled: timedelta = FIRST_DELAY * 2 ** min(failures - FREE_ATTEMPTS, 10)
+    return min(doubled, MAX_DELAY)

@@ -116,11 +116,13 @@ async def change_password(body: PasswordChangeIn, actor: CurrentActor, runtime: 
 
 @router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT)
 async def reset_password(body: PasswordResetIn, runtime: RuntimeDep) -> None:
+    at = now()
     try:
-        await passwords.reset(
-            runtime.uow, body.login, body.reset_code, body.code, body.new_password, now(), _lifetime(runtime)
+        user_id = await passwords.reset(
+            runtime.uow, body.login, body.reset_code, body.code, body.new_password, at, _lifetime(runtime)
         )
     except PasswordPolicyError as error:
         refuse(error)
     except LoginFailedError:
         failed()
+    runtime.verifier.revocations.revoke_user(user_id, int(at.timestamp()))

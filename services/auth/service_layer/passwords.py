@@ -61,7 +61,8 @@ async def issue_reset_code(uow: UnitOfWork, user_id: str, operator_id: str, now:
 
 async def reset(
     uow: UnitOfWork, login: str, reset_code: str, totp_code: str, new: str, now: datetime, lifetime: timedelta
-) -> None:
+) -> str:
+    """The id of the user whose password was reset (and whose sessions all ended)."""
     async with uow() as unit:
         user = await repo.user_by_login(unit.session, login)
         ok = False
@@ -86,8 +87,9 @@ async def reset(
                 check_policy(new, (user.login, user.last_name or "", user.first_name or ""))
                 await _set_password(unit, user.id, new, now, lifetime, "reset", user.id)
                 ok = True
-    if not ok:
+    if not ok or user is None:
         raise LoginFailedError
+    return str(user.id)
 
 
 async def _set_password(

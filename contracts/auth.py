@@ -162,3 +162,16 @@ class AssistantRevokedV1(Payload):
     assistant_id: str
     by: str
     at: AwareDatetime
+
+
+class PasswordResetCodeIssuedV1(Payload):
+    """A fund operator issued a one-time reset code (the code itself goes to the user out of band)."""
+
+    event_type: ClassVar[str] = "PasswordResetCodeIssued"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str
+    by: str
+    expires_at: AwareDatetime
+    at: AwareDatetime

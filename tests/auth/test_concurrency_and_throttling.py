@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -89,3 +90,21 @@ async def test_wrong_codes_count_towards_the_same_throttle(auth: Auth) -> None:
         "/auth/login/totp", json={"mfa_token": handle, "code": auth.authenticators[login].code()}
     )
     assert good.status_code == 401  # throttled: even the right code waits
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [int, lambda c: c.translate(FULL_WIDTH), lambda c: c[:5], lambda c: c + "0", lambda c: f" {c}"],
+    ids=["int", "full-width", "short", "long", "space"],
+)
+async def test_codes_are_six_ascii_digits_in_a_string(auth: Auth, mangle: Callable[[str], object]) -> None:
+    login = await auth.create_user("practitioner")
+    handle = (await auth.password_step(login)).json()["mfa_token"]
+    code = auth.authenticators[login].code()
+    refused = await auth.client.post("/auth/login/totp", json={"mfa_token": handle, "code": mangle(code)})
+    assert refused.status_code in (401, 422)
+    accepted = await auth.client.post("/auth/login/totp", json={"mfa_token": handle, "code": code})
+    assert accepted.status_code == 200

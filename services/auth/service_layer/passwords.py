@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from contracts.auth import PasswordChangedV1
+from contracts.auth import PasswordChangedV1, PasswordResetCodeIssuedV1
 from runtime.crypto import fingerprint
 from runtime.messaging.uow import Unit, UnitOfWork
 from runtime.security import Actor
@@ -56,6 +56,8 @@ async def issue_reset_code(uow: UnitOfWork, user_id: str, operator_id: str, now:
         expires = now + RESET_CODE_LIFETIME
         values = {"reset_digest": _reset_digest(code), "reset_expires_at": expires}
         await unit.session.execute(update(users).where(users.c.id == user.id).values(**values))
+        issued = PasswordResetCodeIssuedV1(user_id=user.id, by=operator_id, expires_at=expires, at=now)
+        record(unit, issued, subject=user.id)
     return code
 
 

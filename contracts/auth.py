@@ -3,6 +3,7 @@ Security audit events are added here too, one model per decision."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import AwareDatetime, EmailStr, Field
@@ -48,3 +49,129 @@ class SessionsRevokedV1(Payload):
     before: AwareDatetime | None = None
     until: AwareDatetime
     reason: Annotated[str, Field(max_length=40)]
+
+
+# Security audit: one model per kind of decision. Never a password, code, secret or token; `user_id`
+# is None when the login named no account (the attempted login itself is not recorded).
+
+
+class AuthenticationSucceededV1(Payload):
+    """Both factors passed: a full session was opened (or refreshed, `step="refresh"`)."""
+
+    event_type: ClassVar[str] = "AuthenticationSucceeded"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str
+    role: Annotated[str, Field(max_length=24)]
+    practitioner_id: str | None = None
+    session_id: str
+    step: Annotated[str, Field(max_length=16)]
+    at: AwareDatetime
+
+
+class AuthenticationFailedV1(Payload):
+    """A refused step: `reason` is one of credentials, code, replay, throttled, expired, inactive."""
+
+    event_type: ClassVar[str] = "AuthenticationFailed"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str | None = None
+    step: Annotated[str, Field(max_length=16)]
+    reason: Annotated[str, Field(max_length=24)]
+    failures: int = 0
+    at: AwareDatetime
+
+
+class AccountThrottledV1(Payload):
+    event_type: ClassVar[str] = "AccountThrottled"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str
+    failures: int
+    until: AwareDatetime
+    at: AwareDatetime
+
+
+class TotpEnrolledV1(Payload):
+    """A second factor became active (the first valid code was given)."""
+
+    event_type: ClassVar[str] = "TotpEnrolled"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str
+    at: AwareDatetime
+
+
+class LoggedOutV1(Payload):
+    event_type: ClassVar[str] = "LoggedOut"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str
+    session_id: str
+    at: AwareDatetime
+
+
+class PractitionerAppliedV1(Payload):
+    """An application awaiting an operator's activation (identifying details stay in auth)."""
+
+    event_type: ClassVar[str] = "PractitionerApplied"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    practitioner_id: str
+    profession: Profession
+    at: AwareDatetime
+
+
+class PasswordChangedV1(Payload):
+    """`via` is change (knowing the old one) or reset (operator-issued code plus the TOTP code)."""
+
+    event_type: ClassVar[str] = "PasswordChanged"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str
+    via: Annotated[str, Field(max_length=16)]
+    by: str
+    at: AwareDatetime
+
+
+class AssistantAddedV1(Payload):
+    event_type: ClassVar[str] = "AssistantAdded"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    practitioner_id: str
+    assistant_id: str
+    start_date: date
+    end_date: date | None = None
+    at: AwareDatetime
+
+
+class AssistantRevokedV1(Payload):
+    event_type: ClassVar[str] = "AssistantRevoked"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    practitioner_id: str
+    assistant_id: str
+    by: str
+    at: AwareDatetime
+
+
+class PasswordResetCodeIssuedV1(Payload):
+    """A fund operator issued a one-time reset code (the code itself goes to the user out of band)."""
+
+    event_type: ClassVar[str] = "PasswordResetCodeIssued"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.AUTH
+
+    user_id: str
+    by: str
+    expires_at: AwareDatetime
+    at: AwareDatetime

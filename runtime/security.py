@@ -42,8 +42,11 @@ class InvalidTokenError(Exception):
     pass
 
 
-def issue_token(private_key_pem: bytes, actor: Actor, lifetime_seconds: int) -> str:
-    now = int(time.time())
+def issue_token(
+    private_key_pem: bytes, actor: Actor, lifetime_seconds: int, *, now: int | None = None
+) -> str:
+    """`now` (Unix seconds) is injectable for tests on a frozen clock; the real time otherwise."""
+    now = int(time.time()) if now is None else now
     claims: dict[str, Any] = {
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -68,6 +71,10 @@ class Revocations:
 
     def revoke_session(self, session_id: str, until: int) -> None:
         self.sessions[session_id] = until
+
+    def forget_expired(self, now: int) -> None:
+        """Drop the entries no token can outlive any more (tokens expire by `until`)."""
+        self.sessions = {sid: until for sid, until in self.sessions.items() if until >= now}
 
     def revoke_user(self, user_id: str, before: int) -> None:
         self.users[user_id] = max(before, self.users.get(user_id, 0))

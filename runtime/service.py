@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from runtime import crypto, db, logs
+from runtime import crypto, db, logs, revocations
 from runtime.broker import DeadLetterPublisher, attach, make_broker
 from runtime.http import BodyLimit, add_operational_routes, on_validation_error
 from runtime.messaging.consumer import Consumer, Subscription
@@ -96,6 +96,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         verifier=TokenVerifier(settings.resolved_auth_public_key()),
         registry=registry,
     )
+    revocations.listen(broker, runtime.verifier.revocations, settings.service_name)
     dead_letters = DeadLetterPublisher(broker)
     for subscription in definition.subscriptions(runtime):
         consumer = Consumer(subscription, uow, dead_letters)

@@ -1,94 +1,125 @@
-"""Logging in: the password step opens a pending session, the TOTP step replaces it with a full one
-and issues a token. Wrong login and wrong password get the same answer."""
+"""Logging in: the password step opens a pending session; the TOTP step (which also activates a new
+enrolment) ends it and opens a full session with a new id. Wrong login, wrong password, wrong code,
+replay and throttling all get the same answer; the audit tells them apart."""
 
 from __future__ import annotations
 
-import secrets
-import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Row, update
 
-from runtime.crypto import fingerprint
-from runtime.messaging.uow import Unit
-from runtime.security import Actor, Role, issue_token
-from services.auth.adapters.orm import sessions, users
+from contracts.auth import (
+    AccountThrottledV1,
+    AuthenticationFailedV1,
+    AuthenticationSucceededV1,
+    TotpEnrolledV1,
+)
+from runtime.messaging.uow import Unit, UnitOfWork
+from services.auth.adapters import repository as repo
+from services.auth.adapters.orm import users
 from services.auth.domain.passwords import verify_password
 from services.auth.domain.totp import matching_step
+from services.auth.service_layer.audit import record
+from services.auth.service_layer.tokens import Issuer, Tokens, issue
+
+PENDING_LIFETIME = timedelta(minutes=5)
 
 
 class LoginFailedError(Exception):
     """Deliberately uninformative: the same for every cause."""
 
 
-def _handle_digest(handle: str) -> bytes:
-    return fingerprint(f"session:{handle}")
+def can_log_in(user: Row[Any], now: datetime) -> bool:
+    validity = repo.validity_of(user)
+    return user.status == "active" and (validity is None or validity.active(now))
 
 
-async def start_login(unit: Unit, login: str, password: str, now: datetime) -> str:
-    user = (await unit.session.execute(select(users).where(users.c.login == login))).one_or_none()
-    ok = verify_password(user.password_hash if user else None, password)
-    if user is None or not ok or user.status != "active":
-        raise LoginFailedError
-    handle = secrets.token_urlsafe(32)
-    await unit.session.execute(
-        sessions.insert().values(
-            id=uuid.uuid4().hex,
-            handle_digest=_handle_digest(handle),
-            user_id=user.id,
-            stage="password",
-            created_at=now,
-            last_seen_at=now,
-        )
-    )
-    return handle
-
-
-async def complete_login(
-    unit: Unit, handle: str, code: str, now: datetime, private_key: bytes, lifetime: int
-) -> str:
-    pending = (
-        await unit.session.execute(
-            select(sessions).where(
-                sessions.c.handle_digest == _handle_digest(handle),
-                sessions.c.stage == "password",
-                sessions.c.ended_at.is_(None),
+async def fail(unit: Unit, user: Row[Any] | None, step: str, reason: str, now: datetime) -> None:
+    """Record a refusal; wrong passwords and codes count towards the account's throttle."""
+    failures = 0
+    if user is not None and reason in ("credentials", "code"):
+        throttle = repo.throttle_of(user).failed(now)
+        failures = throttle.failures
+        await repo.save_throttle(unit.session, user.id, throttle)
+        if throttle.next_attempt_at is not None:
+            throttled = AccountThrottledV1(
+                user_id=user.id, failures=failures, until=throttle.next_attempt_at, at=now
             )
-        )
-    ).one_or_none()
-    if pending is None:
+            record(unit, throttled, subject=user.id)
+    event = AuthenticationFailedV1(
+        user_id=user.id if user else None, step=step, reason=reason, failures=failures, at=now
+    )
+    record(unit, event, subject=user.id if user else "unknown")
+
+
+async def start_login(uow: UnitOfWork, login: str, password: str, now: datetime) -> tuple[str, str]:
+    """The pending session's handle and the next step: "totp", or "enrol" without an active factor."""
+    async with uow() as unit:
+        user = await repo.user_by_login(unit.session, login)
+        if user is not None and not repo.throttle_of(user).allows(now):
+            verify_password(None, password)  # the same work as any other answer
+            await fail(unit, user, "password", "throttled", now)
+            outcome = None
+        elif not verify_password(user.password_hash if user else None, password):
+            await fail(unit, user, "password", "credentials", now)
+            outcome = None
+        elif user is None or not can_log_in(user, now):
+            await fail(unit, user, "password", "inactive", now)
+            outcome = None
+        else:
+            stage = "password" if user.totp_active else "enrol"
+            _, handle = await repo.open_session(unit.session, user.id, stage, now)
+            outcome = handle, "totp" if user.totp_active else "enrol"
+    if outcome is None:
         raise LoginFailedError
-    user = (await unit.session.execute(select(users).where(users.c.id == pending.user_id))).one()
-    if not user.totp_active or user.totp_secret is None:
+    return outcome
+
+
+async def complete_login(uow: UnitOfWork, handle: str, code: str, now: datetime, issuer: Issuer) -> Tokens:
+    async with uow() as unit:
+        tokens = await _second_factor(unit, handle, code, now, issuer)
+    if tokens is None:
         raise LoginFailedError
+    return tokens
+
+
+async def _second_factor(unit: Unit, handle: str, code: str, now: datetime, issuer: Issuer) -> Tokens | None:
+    db = unit.session
+    pending = await repo.live_session(db, handle, ("password", "enrol"))
+    if pending is None or now - pending.created_at > PENDING_LIFETIME:
+        await fail(unit, None, "totp", "expired", now)
+        return None
+    user = await repo.user_by_id(db, pending.user_id)
+    if user is None or user.totp_secret is None or not can_log_in(user, now):
+        await fail(unit, user, "totp", "inactive", now)
+        return None
+    if not repo.throttle_of(user).allows(now):
+        await fail(unit, user, "totp", "throttled", now)
+        return None
     step = matching_step(user.totp_secret, code, now, user.totp_last_step)
     if step is None:
-        raise LoginFailedError
-    claimed = await unit.session.execute(
-        update(users)
-        .where(users.c.id == user.id, or_(users.c.totp_last_step.is_(None), users.c.totp_last_step < step))
-        .values(totp_last_step=step)
+        replay = matching_step(user.totp_secret, code, now, None) is not None
+        await fail(unit, user, "totp", "replay" if replay else "code", now)
+        return None
+    if not await repo.claim_step(db, user.id, step) or not await repo.end_session(db, pending.id, now):
+        await fail(unit, user, "totp", "replay", now)
+        return None
+    await db.execute(
+        update(users).where(users.c.id == user.id).values(failed_attempts=0, next_attempt_at=None)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise LoginFailedError
-    await unit.session.execute(update(sessions).where(sessions.c.id == pending.id).values(ended_at=now))
-    session_id = uuid.uuid4().hex
-    await unit.session.execute(
-        sessions.insert().values(
-            id=session_id,
-            handle_digest=_handle_digest(secrets.token_urlsafe(32)),
-            user_id=user.id,
-            stage="full",
-            created_at=now,
-            last_seen_at=now,
-        )
-    )
-    actor = Actor(
+    if pending.stage == "enrol":
+        await db.execute(update(users).where(users.c.id == user.id).values(totp_active=True))
+        record(unit, TotpEnrolledV1(user_id=user.id, at=now), subject=user.id)
+    session_id, refresh = await repo.open_session(db, user.id, "full", now)
+    tokens = issue(issuer, user, session_id, now, refresh, now)
+    success = AuthenticationSucceededV1(
         user_id=user.id,
-        role=Role(user.role),
-        practitioner_id=user.practitioner_id or (user.id if user.role == Role.PRACTITIONER else None),
+        role=user.role,
+        practitioner_id=user.practitioner_id,
         session_id=session_id,
-        expires_at=0,
-        profession=user.profession,
+        step="totp",
+        at=now,
     )
-    return issue_token(private_key, actor, lifetime)
+    record(unit, success, subject=user.id)
+    return tokens

@@ -1,11 +1,27 @@
 """Wiring of the claims service."""
 
+import asyncio
 from pathlib import Path
 
-from runtime.service import ServiceDefinition
+from runtime.service import Runtime, ServiceDefinition
 from services.claims.adapters.orm import messaging, metadata
-from services.claims.entrypoints import http, stream
+from services.claims.entrypoints import events, history, http, stream
+from services.claims.service_layer.retention import run_periodically
 from services.claims.settings import Settings
+
+
+async def start_retention(runtime: Runtime) -> None:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    job = run_periodically(runtime.uow, settings.retention_months, settings.retention_interval_seconds)
+    runtime.extras["retention"] = asyncio.create_task(job, name="claims-retention")
+
+
+async def stop_retention(runtime: Runtime) -> None:
+    task = runtime.extras.get("retention")
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def definition(settings: Settings | None = None) -> ServiceDefinition:
@@ -15,6 +31,8 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         metadata=metadata,
         tables=messaging,
         migrations=Path(__file__).parent / "migrations",
-        routers=[http.router],
+        routers=[events.router, history.router, http.router],
         subscriptions=stream.subscriptions,
+        on_startup=[start_retention],
+        on_shutdown=[stop_retention],
     )

@@ -6,8 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contracts.envelope import Envelope
+from contracts.tariff import ClaimPricedV1
 from services.claims.domain.deletion import why_not_deletable
 from services.claims.domain.model import Status
+from services.claims.service_layer.decisions import on_claim_priced
 from tests.claims.conftest import Claims, claim_body
 
 
@@ -45,10 +48,6 @@ def test_a_deleted_fse_cannot_be_deleted_again() -> None:
 
 
 async def test_deleting_publishes_claim_cancelled_and_later_verdicts_are_ignored(claims: Claims) -> None:
-    from contracts.envelope import Envelope
-    from contracts.tariff import ClaimPricedV1
-    from services.claims.service_layer.decisions import on_claim_priced
-
     receipt = (await claims.client.post("/claims", json=claim_body(), headers=claims.headers())).json()
     reference = receipt["reference"]
     if why_not_deletable(datetime.fromisoformat(receipt["received_at"]), Status.RECEIVED, datetime.now(UTC)):

@@ -9,6 +9,7 @@ from contracts import topics
 from contracts.claims import ClaimSubmittedV1
 from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope
+from contracts.payments import PaymentIssuedV1
 from contracts.tariff import ClaimPricedV1, ClaimPricingRejectedV1
 from runtime.messaging.consumer import Subscription
 from runtime.messaging.uow import Unit
@@ -16,6 +17,7 @@ from runtime.service import Runtime
 from services.claims.adapters.signing import receipt_signer
 from services.claims.service_layer import decisions
 from services.claims.service_layer.intake import receive_transmission
+from services.claims.service_layer.payments import on_payment_issued
 
 
 def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
@@ -32,4 +34,5 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
             "claims-tariff",
             {ClaimPricedV1: decisions.on_claim_priced, ClaimPricingRejectedV1: decisions.on_pricing_rejected},
         ),
+        Subscription(topics.PAYMENTS, "claims-payments", {PaymentIssuedV1: on_payment_issued}),
     ]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from runtime.service import Runtime, ServiceDefinition
 from services.claims.adapters.orm import messaging, metadata
-from services.claims.entrypoints import events, history, http, payments, stream
+from services.claims.entrypoints import events, forms, history, http, payments, stream
 from services.claims.service_layer.retention import run_periodically
 from services.claims.settings import Settings
 
@@ -31,7 +31,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         metadata=metadata,
         tables=messaging,
         migrations=Path(__file__).parent / "migrations",
-        routers=[events.router, history.router, http.router, payments.router],
+        routers=[events.router, history.router, http.router, payments.router, forms.router],
         subscriptions=stream.subscriptions,
         on_startup=[start_retention],
         on_shutdown=[stop_retention],

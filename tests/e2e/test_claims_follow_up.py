@@ -122,3 +122,53 @@ async def test_a_claim_deleted_the_same_day_is_cancelled(system: System, doctor:
         detail = (await client.get(f"/claims/{reference}/detail")).json()
     assert detail["status"] == "cancelled"
     assert detail["changes"][-1]["status"] == "cancelled"
+
+
+async def test_bad_kafka_messages_are_dead_lettered_and_the_valid_one_goes_through(
+    system: System, doctor: dict[str, str]
+) -> None:
+    marker = uuid.uuid4().hex
+    valid = ClaimContent.model_validate(demo_claim("100001", "A1B2C3"))
+    negative = demo_claim("100001", "A1B2C3")
+    negative["acts"][0]["fee"] = "-5.00"
+    bad_payload = Envelope.wrap(
+        ClaimSubmittedV1(access_token="t", claim=valid), source="practice-software/test", subject=marker
+    ).model_dump(mode="json")
+    bad_payload["data"]["claim"] = negative
+    messages = [
+        b"{not json " + marker.encode(),
+        json.dumps({"type": "ClaimSubmitted", "subject": marker}).encode(),
+        json.dumps(bad_payload).encode(),
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=system.bootstrap_servers)
+    await producer.start()
+    try:
+        for message in messages:
+            await producer.send_and_wait(topics.CLAIM_SUBMISSIONS, message, key=marker.encode())
+    finally:
+        await producer.stop()
+    await send(system, ClaimSubmittedV1(access_token=doctor["Authorization"][7:], claim=valid))
+
+    async def dead_letters() -> list[str] | None:
+        records = await read_topic(
+            system.bootstrap_servers, topics.dead_letter(topics.CLAIM_SUBMISSIONS), 1, 2
+        )
+        mine = [
+            dict(r.headers)["dlt-exception-message"].decode() for r in records if marker.encode() in r.value
+        ]
+        return mine if len(mine) == 3 else None
+
+    reasons = await eventually(dead_letters)
+    assert any("acts.0.fee" in reason for reason in reasons)
+    assert "-5.00" not in " ".join(reasons)
+
+    async def received() -> list[str]:
+        records = await read_topic(system.bootstrap_servers, topics.CLAIMS, 1, 2)
+        events = [json.loads(r.value) for r in records]
+        return [
+            e["data"]["reference"]
+            for e in events
+            if e["type"] == "ClaimReceived" and e["data"]["claim"]["submission_id"] == valid.submission_id
+        ]
+
+    assert len(await eventually(received)) == 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -47,11 +48,47 @@ def test_a_deleted_fse_cannot_be_deleted_again() -> None:
     assert refusal[0] == "ALREADY_CANCELLED"
 
 
+def at(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
+@pytest.mark.parametrize(
+    ("received", "closing"),
+    [
+        (datetime(2026, 7, 15, 6, 0, tzinfo=UTC), datetime(2026, 7, 15, 20, 0, tzinfo=UTC)),
+        (datetime(2026, 1, 15, 7, 0, tzinfo=UTC), datetime(2026, 1, 15, 21, 0, tzinfo=UTC)),
+    ],
+    ids=["summer", "winter"],
+)
+async def test_over_http_deletion_is_refused_from_22_00_in_monaco(
+    claims: Claims, received: datetime, closing: datetime
+) -> None:
+    claims.runtime.extras["clock"] = at(received)
+    references = []
+    for _ in range(2):
+        response = await claims.client.post(
+            "/claims", json=claim_body(received.date()), headers=claims.headers()
+        )
+        references.append(response.json()["reference"])
+    late, in_time = references
+    claims.runtime.extras["clock"] = at(closing)
+    refused = await claims.client.delete(f"/claims/{late}", headers=claims.headers())
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == {
+        "code": "DELETION_CLOSED",
+        "errors": [{"field": "reference", "reason": "deletion closes at 22:00 Monaco time"}],
+    }
+    claims.runtime.extras["clock"] = at(closing - timedelta(microseconds=1))
+    assert (await claims.client.delete(f"/claims/{in_time}", headers=claims.headers())).status_code == 204
+    claims.runtime.extras["clock"] = at(closing + timedelta(hours=12))
+    next_day = await claims.client.delete(f"/claims/{late}", headers=claims.headers())
+    assert next_day.json()["detail"]["code"] == "NOT_SAME_DAY"
+
+
 async def test_deleting_publishes_claim_cancelled_and_later_verdicts_are_ignored(claims: Claims) -> None:
-    receipt = (await claims.client.post("/claims", json=claim_body(), headers=claims.headers())).json()
-    reference = receipt["reference"]
-    if why_not_deletable(datetime.fromisoformat(receipt["received_at"]), Status.RECEIVED, datetime.now(UTC)):
-        pytest.skip("run after 22:00 in Monaco: the HTTP path is covered by the rule's tests")
+    claims.runtime.extras["clock"] = at(datetime(2026, 7, 15, 9, 0, tzinfo=UTC))
+    body = claim_body(date(2026, 7, 15))
+    reference = (await claims.client.post("/claims", json=body, headers=claims.headers())).json()["reference"]
 
     deleted = await claims.client.delete(f"/claims/{reference}", headers=claims.headers())
 

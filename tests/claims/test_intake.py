@@ -106,3 +106,26 @@ async def test_a_kafka_transmission_with_a_bad_token_is_refused(claims: Claims) 
             await receive_transmission(
                 unit, event, datetime.now(UTC), claims.runtime.verifier, receipt_signer(claims.runtime)
             )
+
+
+@pytest.mark.parametrize(
+    ("act", "last_moment"),
+    [
+        # Summer time ends on 2026-10-25: the last day, the 28th, ends at 23:00 UTC.
+        (date(2026, 10, 23), datetime(2026, 10, 28, 22, 59, 59, tzinfo=UTC)),
+        # Summer time starts on 2026-03-29: the last day, the 30th, ends at 22:00 UTC.
+        (date(2026, 3, 25), datetime(2026, 3, 30, 21, 59, 59, tzinfo=UTC)),
+    ],
+    ids=["autumn", "spring"],
+)
+async def test_over_http_the_deadline_is_midnight_in_monaco_across_a_time_change(
+    claims: Claims, act: date, last_moment: datetime
+) -> None:
+    claims.runtime.extras["clock"] = lambda: last_moment
+    assert (
+        await claims.client.post("/claims", json=claim_body(act), headers=claims.headers())
+    ).status_code == 202
+    claims.runtime.extras["clock"] = lambda: last_moment + timedelta(seconds=1)
+    late = await claims.client.post("/claims", json=claim_body(act), headers=claims.headers())
+    assert late.status_code == 422
+    assert late.json()["detail"]["code"] == "DEADLINE_EXCEEDED"

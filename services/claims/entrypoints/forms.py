@@ -3,7 +3,7 @@ and the employer's PDF copy of a sick-leave prescription."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from contracts.forms import EtmFormV1, FormKind, InvalidityFormV1, SickLeaveFormV1
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
+from services.claims.adapters import clock
 from services.claims.adapters.forms import forms_of
 from services.claims.domain.forms import Form
 from services.claims.service_layer import forms
@@ -43,7 +44,7 @@ def _refused(error: RefusedError) -> HTTPException:
 async def _submit(form: Form, actor: CurrentActor, runtime: RuntimeDep) -> FormOut:
     try:
         async with runtime.uow() as unit:
-            row = await forms.submit_form(unit, actor, form, datetime.now(UTC))
+            row = await forms.submit_form(unit, actor, form, clock.now(runtime))
     except RefusedError as error:
         raise _refused(error) from None
     return FormOut.model_validate(row, from_attributes=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from contracts.common import Fund, Matricule
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
+from services.claims.adapters import clock
 from services.claims.adapters.history import changes_of
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.domain.history import HistoryFilter
@@ -89,14 +90,14 @@ async def list_claims(
 ) -> list[ClaimSummary]:
     """The last 12 months, newest first."""
     async with runtime.sessions() as session:
-        rows = await history.page(session, filters, datetime.now(UTC), limit, offset)
+        rows = await history.page(session, filters, clock.now(runtime), limit, offset)
     return [ClaimSummary.model_validate(history.summary(row)) for row in rows]
 
 
 @router.get("/export.csv", response_class=StreamingResponse)
 async def export_claims(filters: Wanted, runtime: RuntimeDep) -> StreamingResponse:
     """The same rows as a CSV that Excel opens as is: UTF-8 with BOM, ';', decimal comma, dd/mm/yyyy."""
-    lines = history.export_csv(runtime.sessions, filters, datetime.now(UTC))
+    lines = history.export_csv(runtime.sessions, filters, clock.now(runtime))
     return StreamingResponse(
         (line.encode() async for line in lines),
         media_type="text/csv; charset=utf-8",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from fastapi import APIRouter, HTTPException, status
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from contracts.common import ClaimContent
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
+from services.claims.adapters import clock
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.adapters.signing import receipt_signer
 from services.claims.domain.receipts import Receipt
@@ -59,7 +60,7 @@ async def submit_claim(claim: ClaimContent, actor: CurrentActor, runtime: Runtim
     """Transmit an FSE: stored and acknowledged at once; eligibility, pricing and decision follow."""
     try:
         async with runtime.uow() as unit:
-            signed = await receive_claim(unit, actor, claim, datetime.now(UTC), receipt_signer(runtime))
+            signed = await receive_claim(unit, actor, claim, clock.now(runtime), receipt_signer(runtime))
     except RefusedError as error:
         raise refused(error) from None
     return ReceiptOut(**signed.receipt.__dict__, signature=signed.signature)
@@ -92,6 +93,6 @@ async def remove_claim(reference: str, actor: CurrentActor, runtime: RuntimeDep)
     """Delete an FSE of the day, until 22:00 in Monaco; publishes ClaimCancelled."""
     try:
         async with runtime.uow() as unit:
-            await delete_claim(unit, actor, reference, datetime.now(UTC))
+            await delete_claim(unit, actor, reference, clock.now(runtime))
     except RefusedError as error:
         raise refused(error) from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
-from services.claims.adapters import payments
+from services.claims.adapters import clock, payments
 from services.claims.service_layer.payments import statement_csv, statement_pdf
 
 router = APIRouter(prefix="/payments", tags=["HNP payments"])
@@ -66,5 +66,5 @@ async def download_statement(
     if kind == "csv":
         body, media = statement_csv(found), "text/csv; charset=utf-8"
     else:
-        body, media = statement_pdf(found, datetime.now(UTC)), "application/pdf"
+        body, media = statement_pdf(found, clock.now(runtime)), "application/pdf"
     return Response(body, media_type=media, headers={"Content-Disposition": name})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from contracts import topics
 from contracts.claims import ClaimSubmittedV1
@@ -14,6 +13,7 @@ from contracts.tariff import ClaimPricedV1, ClaimPricingRejectedV1
 from runtime.messaging.consumer import Subscription
 from runtime.messaging.uow import Unit
 from runtime.service import Runtime
+from services.claims.adapters import clock
 from services.claims.adapters.signing import receipt_signer
 from services.claims.service_layer import decisions
 from services.claims.service_layer.intake import receive_transmission
@@ -22,7 +22,7 @@ from services.claims.service_layer.payments import on_payment_issued
 
 def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     async def on_claim_submitted(unit: Unit, _envelope: Envelope, event: ClaimSubmittedV1) -> None:
-        await receive_transmission(unit, event, datetime.now(UTC), runtime.verifier, receipt_signer(runtime))
+        await receive_transmission(unit, event, clock.now(runtime), runtime.verifier, receipt_signer(runtime))
 
     return [
         Subscription(topics.CLAIM_SUBMISSIONS, "claims-intake", {ClaimSubmittedV1: on_claim_submitted}),

@@ -54,8 +54,8 @@ class Claims:
 
 
 @pytest.fixture
-async def claims(database_url: str, data_dir: Path, kafka_bootstrap: str) -> AsyncIterator[Claims]:
-    settings = Settings(database_url=database_url, data_dir=data_dir, kafka_bootstrap_servers=kafka_bootstrap)
+async def claims(database_url: str, data_dir: Path) -> AsyncIterator[Claims]:
+    settings = Settings(database_url=database_url, data_dir=data_dir, kafka_bootstrap_servers="127.0.0.1:9")
     service = definition(settings)
     app = build_app(service)
     runtime: Runtime = app.state.runtime

@@ -4,10 +4,22 @@ import asyncio
 from pathlib import Path
 
 from runtime.service import Runtime, ServiceDefinition
+from services.claims.adapters.changes import ChangeSignal
 from services.claims.adapters.orm import messaging, metadata
 from services.claims.entrypoints import events, forms, history, http, payments, stream
 from services.claims.service_layer.retention import run_periodically
 from services.claims.settings import Settings
+
+
+async def wake_streams_on_commit(runtime: Runtime) -> None:
+    signal = runtime.extras.setdefault("changes", ChangeSignal())
+    relay_wake = runtime.uow.on_commit
+
+    def on_commit() -> None:
+        relay_wake()
+        signal.notify()
+
+    runtime.uow.on_commit = on_commit
 
 
 async def start_retention(runtime: Runtime) -> None:
@@ -33,6 +45,6 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         routers=[events.router, history.router, http.router, payments.router, forms.router],
         subscriptions=stream.subscriptions,
-        on_startup=[start_retention],
+        on_startup=[wake_streams_on_commit, start_retention],
         on_shutdown=[stop_retention],
     )

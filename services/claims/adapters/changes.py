@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,3 +28,25 @@ async def changes_after(
 
 async def latest_change(session: AsyncSession) -> int:
     return int((await session.execute(select(func.coalesce(func.max(status_changes.c.id), 0)))).scalar_one())
+
+
+class ChangeSignal:
+    """Wakes this process's open event streams when one of its units of work commits events, so that
+    a decision reaches the front end at once; streams still look every few seconds for changes that
+    another instance (or a unit without events) committed."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, at_most: float) -> bool:
+        """True when woken by a commit, False after `at_most` seconds without one."""
+        event = self._event
+        try:
+            await asyncio.wait_for(event.wait(), at_most)
+        except TimeoutError:
+            return False
+        return True

@@ -6,7 +6,6 @@ that reconnects with `Last-Event-ID` (EventSource does) misses nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -17,18 +16,19 @@ from fastapi.responses import StreamingResponse
 
 from runtime.security import CurrentActor
 from runtime.service import Runtime, RuntimeDep
-from services.claims.adapters.changes import changes_after, latest_change
+from services.claims.adapters.changes import ChangeSignal, changes_after, latest_change
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.domain.model import Status
 
 router = APIRouter(prefix="/claims", tags=["claim events"])
-CHECK_SECONDS = 0.25
+CHECK_SECONDS = 2.0
 KEEPALIVE_SECONDS = 15.0
 
 
 async def _stream(
     runtime: Runtime, practitioner_id: str, after: int, reference: str | None
 ) -> AsyncIterator[str]:
+    signal = runtime.extras.setdefault("changes", ChangeSignal())
     yield "retry: 2000\n\n"
     quiet_since = time.monotonic()
     while True:
@@ -50,7 +50,7 @@ async def _stream(
         elif time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
             quiet_since = time.monotonic()
             yield ": keep-alive\n\n"
-        await asyncio.sleep(CHECK_SECONDS)
+        await signal.wait(CHECK_SECONDS)
 
 
 def _response(events: AsyncIterator[str]) -> StreamingResponse:

@@ -41,6 +41,8 @@ class ClaimReceivedV1(Payload):
     entered_by: str
     digest: str
     claim: ClaimContent
+    #: Ed25519 signature of the receipt (see services/claims/domain/receipts.py), base64url.
+    signature: str | None = None
 
 
 class ClaimAcceptedV1(Payload):
@@ -85,3 +87,20 @@ class ClaimCancelledV1(Payload):
     reference: ClaimReference
     practitioner_id: str
     cancelled_at: AwareDatetime
+
+
+class ClaimSubmissionRefusedV1(Payload):
+    """A transmission over Kafka that was refused (bad token, deadline, act in the future, reused
+    submission id), for the practice software to read back by its submission id. The message itself
+    also goes to the dead-letter topic with the same field and reason."""
+
+    event_type: ClassVar[str] = "ClaimSubmissionRefused"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = topics.CLAIMS
+
+    submission_id: str
+    practitioner_id: str | None = None
+    refused_at: AwareDatetime
+    reason_code: str
+    field: str
+    reason: str

@@ -44,7 +44,15 @@ class DeadLetterSink(Protocol):
 
 
 class MessageRejectedError(Exception):
-    """A domain handler's verdict that a message can never be processed (it goes to the dead letters)."""
+    """A domain handler's verdict that a message can never be processed (it goes to the dead letters).
+
+    `notice`, when given, is an event published (through the outbox, keyed by `subject`) once the
+    message is dead-lettered, so that its sender can learn of the refusal from a topic it reads."""
+
+    def __init__(self, message: str, notice: Payload | None = None, subject: str | None = None) -> None:
+        super().__init__(message)
+        self.notice = notice
+        self.subject = subject
 
 
 def describe_error(error: BaseException) -> str:
@@ -152,6 +160,11 @@ class Consumer:
                 await asyncio.sleep(self._retry_delay * 2**attempt)
             except Exception as error:
                 await self._dead_letter(item.record, error)
+                if isinstance(error, MessageRejectedError) and error.notice is not None:
+                    async with self._uow() as unit:
+                        unit.emit(
+                            error.notice, subject=error.subject or item.envelope.subject, cause=item.envelope
+                        )
                 return
 
     async def _dead_letter(self, record: Record, error: BaseException) -> None:

@@ -1,3 +1,4 @@
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -8,3 +9,8 @@ class Settings(ServiceSettings):
 
     service_name: str = "claims"
     http_port: int = 8004
+    #: base64 of a 32-byte Ed25519 seed for signing receipts; derived from the data key when unset.
+    receipt_seed: SecretStr | None = None
+    #: months of history kept; older claims are purged by the retention job.
+    retention_months: int = 12
+    retention_interval_seconds: float = 3600.0

@@ -1,6 +1,18 @@
-"""The claims service's own tables. The claim's content (patient identifiers and acts) is encrypted."""
+"""The claims service's own tables. Patient identifiers, acts, payments' claims and the forms' content
+are encrypted; the patient is found by a keyed fingerprint of fund and matricule."""
 
-from sqlalchemy import Column, Date, MetaData, Numeric, String, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
 from runtime.crypto import EncryptedJSON
 from runtime.db import UtcDateTime
@@ -29,5 +41,48 @@ claims = Table(
     Column("total_reimbursement", Numeric(12, 2)),
     Column("paid_to_professional", Numeric(12, 2)),
     Column("patient_share", Numeric(12, 2)),
+    Column("patient_fingerprint", LargeBinary(32), index=True),
+    Column("cancelled_by", String(64)),
     UniqueConstraint("practitioner_id", "submission_id", name="uq_claims_submission"),
+)
+
+# Every change of a claim's status, in order: what the server-sent event streams replay and follow.
+status_changes = Table(
+    "status_changes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("reference", String(40), nullable=False, index=True),
+    Column("practitioner_id", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("reason_code", String(64)),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Payments of the funds to professionals under HNP (tiers payant).
+payments = Table(
+    "payments",
+    metadata,
+    Column("payment_id", String(64), primary_key=True),
+    Column("practitioner_id", String(64), nullable=False, index=True),
+    Column("fund", String(8), nullable=False),
+    Column("paid_at", UtcDateTime, nullable=False),
+    Column("total", Numeric(12, 2), nullable=False),
+    Column("claims", EncryptedJSON, nullable=False),
+)
+
+# The three forms: sick-leave prescription (IT), ETM request, invalidity admission.
+forms = Table(
+    "forms",
+    metadata,
+    Column("reference", String(40), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("practitioner_id", String(64), nullable=False, index=True),
+    Column("entered_by", String(64), nullable=False),
+    Column("submission_id", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("patient", EncryptedJSON, nullable=False),
+    Column("administrative", EncryptedJSON, nullable=False),
+    Column("medical", EncryptedJSON, nullable=False),
+    Column("digest", String(80), nullable=False),
+    UniqueConstraint("practitioner_id", "submission_id", name="uq_forms_submission"),
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -39,14 +38,11 @@ def digest(claim: ClaimContent) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def patient_key(fund: str, matricule: str) -> str:
+    """What the patient fingerprint is computed from: a matricule is unique within its fund."""
+    return f"patient:{fund}:{matricule}"
+
+
 def who_to_notify(claim: ClaimContent) -> Notify:
     """Under HNP the fund pays the professional, who must recover the fee; otherwise the insured paid."""
     return Notify.PROFESSIONAL if claim.hnp else Notify.INSURED
-
-
-@dataclass(frozen=True)
-class Receipt:
-    reference: str
-    received_at: datetime
-    digest: str
-    submission_id: str

@@ -31,7 +31,7 @@ async def on_eligibility_checked(unit: Unit, envelope: Envelope, event: Eligibil
     if claim is None:
         return
     if event.eligible:
-        await repository.set_status(event.reference, Status.ELIGIBLE)
+        await repository.set_status(claim, Status.ELIGIBLE)
     else:
         code = event.reason_code or "RIGHTS_CLOSED"
         await reject(unit, repository, claim, code, event.reason or describe(code), "eligibility", envelope)
@@ -50,7 +50,7 @@ async def on_claim_priced(unit: Unit, envelope: Envelope, event: ClaimPricedV1) 
         "paid_to_professional": event.paid_to_professional,
         "patient_share": event.patient_share,
     }
-    await repository.decide(event.reference, Status.ACCEPTED, now, amounts=amounts)
+    await repository.decide(claim, Status.ACCEPTED, now, amounts=amounts)
     unit.emit(
         ClaimAcceptedV1(
             reference=event.reference,
@@ -84,7 +84,7 @@ async def reject(
 ) -> None:
     content = ClaimContent.model_validate(claim.content)
     now = datetime.now(UTC)
-    await repository.decide(claim.reference, Status.REJECTED, now, reason_code=code, reason=reason)
+    await repository.decide(claim, Status.REJECTED, now, reason_code=code, reason=reason)
     unit.emit(
         ClaimRejectedV1(
             reference=claim.reference,

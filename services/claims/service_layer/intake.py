@@ -1,30 +1,44 @@
-"""Receiving an FSE, whichever entry point it came through: check, store, acknowledge at once."""
+"""Receiving an FSE, whichever entry point it came through: check, store, acknowledge at once with a
+signed receipt. Every FSE records who entered it (the practitioner or an assistant) and for whom."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from contracts.claims import ClaimReceivedV1
+from contracts.claims import ClaimReceivedV1, ClaimSubmissionRefusedV1, ClaimSubmittedV1
 from contracts.common import ClaimContent
+from runtime.messaging.consumer import MessageRejectedError
 from runtime.messaging.uow import Unit
-from runtime.security import Actor, Role
+from runtime.security import Actor, InvalidTokenError, Role, TokenVerifier
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.domain.deadlines import MONACO, DeadlineError, check_deadline
-from services.claims.domain.model import Receipt, digest, new_reference
+from services.claims.domain.model import digest, new_reference
+from services.claims.domain.receipts import Receipt, ReceiptSigner
+from services.claims.service_layer.errors import RefusedError
 
 
-class IntakeRefusedError(Exception):
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
+class IntakeRefusedError(RefusedError):
+    pass
 
 
-async def receive_claim(unit: Unit, actor: Actor, content: ClaimContent, now: datetime) -> Receipt:
-    """Store a new FSE and emit ClaimReceived; the same submission id gives back the same receipt."""
+@dataclass(frozen=True)
+class SignedReceipt:
+    receipt: Receipt
+    signature: str
+
+
+def acting_for(actor: Actor) -> str:
     if actor.role not in {Role.PRACTITIONER, Role.ASSISTANT} or not actor.practitioner_id:
         raise IntakeRefusedError("FORBIDDEN", "role: only a practitioner or an assistant transmits FSEs", 403)
-    practitioner_id = actor.practitioner_id
+    return actor.practitioner_id
+
+
+async def receive_claim(
+    unit: Unit, actor: Actor, content: ClaimContent, now: datetime, signer: ReceiptSigner
+) -> SignedReceipt:
+    """Store a new FSE and emit ClaimReceived; the same submission id gives back the same receipt."""
+    practitioner_id = acting_for(actor)
     repository = ClaimRepository(unit.session)
     received_digest = digest(content)
     existing = await repository.by_submission(practitioner_id, content.submission_id)
@@ -33,7 +47,15 @@ async def receive_claim(unit: Unit, actor: Actor, content: ClaimContent, now: da
             raise IntakeRefusedError(
                 "SUBMISSION_ID_REUSED", "submission_id: already used for a different FSE", 409
             )
-        return Receipt(existing.reference, existing.received_at, existing.digest, existing.submission_id)
+        receipt = Receipt(
+            existing.reference,
+            existing.received_at,
+            existing.digest,
+            existing.submission_id,
+            existing.practitioner_id,
+            existing.entered_by,
+        )
+        return SignedReceipt(receipt, signer.sign(receipt))
     try:
         check_deadline(content, now)
     except DeadlineError as error:
@@ -43,8 +65,11 @@ async def receive_claim(unit: Unit, actor: Actor, content: ClaimContent, now: da
         received_at=now,
         digest=received_digest,
         submission_id=content.submission_id,
+        practitioner_id=practitioner_id,
+        entered_by=actor.user_id,
     )
-    await repository.add(receipt, practitioner_id, actor.user_id, content)
+    signed = SignedReceipt(receipt, signer.sign(receipt))
+    await repository.add(receipt, content)
     unit.emit(
         ClaimReceivedV1(
             reference=receipt.reference,
@@ -53,7 +78,34 @@ async def receive_claim(unit: Unit, actor: Actor, content: ClaimContent, now: da
             entered_by=actor.user_id,
             digest=receipt.digest,
             claim=content,
+            signature=signed.signature,
         ),
         subject=receipt.reference,
     )
-    return receipt
+    return signed
+
+
+async def receive_transmission(
+    unit: Unit, event: ClaimSubmittedV1, now: datetime, verifier: TokenVerifier, signer: ReceiptSigner
+) -> None:
+    """The Kafka entry point: a refusal dead-letters the message and publishes ClaimSubmissionRefused."""
+    practitioner_id: str | None = None
+    try:
+        try:
+            actor = verifier.verify(event.access_token)
+        except InvalidTokenError:
+            raise IntakeRefusedError("INVALID_TOKEN", "access_token: invalid or expired token", 401) from None
+        practitioner_id = actor.practitioner_id
+        await receive_claim(unit, actor, event.claim, now, signer)
+    except IntakeRefusedError as error:
+        notice = ClaimSubmissionRefusedV1(
+            submission_id=event.claim.submission_id,
+            practitioner_id=practitioner_id,
+            refused_at=now,
+            reason_code=error.code,
+            field=error.field,
+            reason=error.reason,
+        )
+        raise MessageRejectedError(
+            f"{error.field}: {error.code}: {error.reason}", notice, event.claim.submission_id
+        ) from None

@@ -1,0 +1,77 @@
+"""Queries of the history: SQL filters on clear columns, the act filter on the decrypted content, read
+in chunks so that a large export never sits whole in memory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.claims.adapters.orm import claims, status_changes
+from services.claims.domain.history import HistoryFilter
+
+CHUNK = 500
+
+
+def _query(wanted: HistoryFilter, since: datetime) -> Select[Any]:
+    c = claims.c
+    query = select(claims).where(c.practitioner_id == wanted.practitioner_id, c.received_at >= since)
+    if wanted.date_from:
+        query = query.where(c.first_date_of_care >= wanted.date_from)
+    if wanted.date_to:
+        query = query.where(c.first_date_of_care <= wanted.date_to)
+    if wanted.patient:
+        query = query.where(c.patient_fingerprint == wanted.patient)
+    if wanted.status:
+        query = query.where(c.status == wanted.status)
+    if wanted.fund:
+        query = query.where(c.fund == wanted.fund)
+    return query.order_by(c.received_at.desc(), c.reference)
+
+
+def _has_act(row: Any, act: str | None) -> bool:
+    return act is None or any(line["code"] == act for line in row.content["acts"])
+
+
+async def stream_history(
+    session: AsyncSession, wanted: HistoryFilter, since: datetime
+) -> AsyncGenerator[Any, None]:
+    result = await session.stream(_query(wanted, since).execution_options(yield_per=CHUNK))
+    async for chunk in result.partitions():
+        for row in chunk:
+            if _has_act(row, wanted.act):
+                yield row
+
+
+async def page_of_history(
+    session: AsyncSession, wanted: HistoryFilter, since: datetime, limit: int, offset: int
+) -> list[Any]:
+    rows: list[Any] = []
+    skipped = 0
+    async with aclosing(stream_history(session, wanted, since)) as found:
+        async for row in found:
+            if skipped < offset:
+                skipped += 1
+                continue
+            rows.append(row)
+            if len(rows) == limit:
+                break
+    return rows
+
+
+async def changes_of(session: AsyncSession, reference: str) -> Sequence[Any]:
+    query = (
+        select(status_changes).where(status_changes.c.reference == reference).order_by(status_changes.c.id)
+    )
+    return (await session.execute(query)).all()
+
+
+async def purge_claims_before(session: AsyncSession, cutoff: datetime) -> int:
+    expired = select(claims.c.reference).where(claims.c.received_at < cutoff)
+    await session.execute(delete(status_changes).where(status_changes.c.reference.in_(expired)))
+    result = await session.execute(delete(claims).where(claims.c.received_at < cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,140 @@
+"""The 12-month history: filters, one claim's detail, the CSV for Excel, and the retention job."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contracts.common import ClaimContent
+from runtime.security import Actor, Role
+from services.claims.adapters.repository import ClaimRepository
+from services.claims.adapters.signing import receipt_signer
+from services.claims.domain.history import months_before, retention_cutoff
+from services.claims.domain.model import Status
+from services.claims.service_layer.intake import receive_claim
+from services.claims.service_layer.retention import purge_expired
+from tests.claims.conftest import Claims, claim_body
+
+DOCTOR = Actor("prt-h", Role.PRACTITIONER, "prt-h", "sid", 0)
+
+
+async def received_on(claims: Claims, now: datetime, **extra: object) -> str:
+    content = ClaimContent.model_validate(claim_body(now.date(), **extra))
+    async with claims.runtime.uow() as unit:
+        signed = await receive_claim(unit, DOCTOR, content, now, receipt_signer(claims.runtime))
+    return signed.receipt.reference
+
+
+def acts(*codes: str) -> list[dict[str, str]]:
+    today = date.today().isoformat()
+    return [{"nomenclature": "NGAP", "code": c, "coefficient": "1.5", "date_of_care": today} for c in codes]
+
+
+async def test_filters_by_patient_fund_status_act_and_dates(claims: Claims) -> None:
+    now = datetime.now(UTC)
+    mine = await received_on(claims, now, matricule="100001", acts=acts("G"))
+    other_patient = await received_on(claims, now, matricule="100002", acts=acts("C", "G"))
+    camti = await received_on(claims, now, fund="CAMTI", matricule="100001", acts=acts("V"))
+    headers = claims.headers("prt-h")
+
+    async def references(**params: str) -> set[str]:
+        response = await claims.client.get("/claims", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return {row["reference"] for row in response.json()}
+
+    assert await references() == {mine, other_patient, camti}
+    assert await references(fund="CCSS", matricule="100001") == {mine}
+    assert await references(fund="CCSS") == {mine, other_patient}
+    assert await references(act="G") == {mine, other_patient}
+    assert await references(status="received") == {mine, other_patient, camti}
+    assert await references(status="accepted") == set()
+    tomorrow = (now + timedelta(days=2)).date().isoformat()
+    assert await references(**{"from": tomorrow}) == set()
+    assert (await claims.client.get("/claims", headers=claims.headers("prt-other"))).json() == []
+    refused = await claims.client.get("/claims", params={"status": "lost"}, headers=headers)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "query.status"
+
+
+async def test_the_detail_of_one_reference_holds_its_acts_and_changes(claims: Claims) -> None:
+    reference = await received_on(claims, datetime.now(UTC), acts=acts("G", "C"))
+    detail = (await claims.client.get(f"/claims/{reference}/detail", headers=claims.headers("prt-h"))).json()
+
+    assert [a["code"] for a in detail["content"]["acts"]] == ["G", "C"]
+    assert "code_fse" not in detail["content"]
+    assert [c["status"] for c in detail["changes"]] == ["received"]
+    missing = await claims.client.get(f"/claims/{reference}/detail", headers=claims.headers("prt-x"))
+    assert missing.status_code == 404
+
+
+async def test_the_csv_opens_in_excel_as_is(claims: Claims) -> None:
+    reference = await received_on(claims, datetime.now(UTC), acts=acts("G"))
+    async with claims.runtime.uow() as unit:
+        repository = ClaimRepository(unit.session)
+        claim = await repository.get(reference)
+        amounts = {
+            "total_fee": Decimal("1234.50"),
+            "total_reimbursement": Decimal("24.00"),
+            "paid_to_professional": Decimal("0.00"),
+            "patient_share": Decimal("6.05"),
+        }
+        await repository.decide(claim, Status.ACCEPTED, datetime.now(UTC), amounts=amounts)
+
+    response = await claims.client.get("/claims/export.csv", headers=claims.headers("prt-h"))
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), dialect="excel", delimiter=";"))
+    header, *lines = rows
+    assert header[:3] == ["Référence", "Reçue le", "Date des soins"]
+    [line] = lines
+    record = dict(zip(header, line, strict=True))
+    assert record["Référence"] == reference
+    assert record["Date des soins"] == date.today().strftime("%d/%m/%Y")
+    assert (record["Honoraires"], record["Part patient"]) == ("1234,50", "6,05")
+    assert record["Statut"] == "accepted"
+
+
+async def test_a_large_export_streams_every_row(claims: Claims) -> None:
+    now = datetime.now(UTC)
+    async with claims.runtime.uow() as unit:
+        for _ in range(450):
+            content = ClaimContent.model_validate(claim_body(now.date()))
+            await receive_claim(unit, DOCTOR, content, now, receipt_signer(claims.runtime))
+    async with claims.client.stream("GET", "/claims/export.csv", headers=claims.headers("prt-h")) as response:
+        chunks = [chunk async for chunk in response.aiter_bytes()]
+    text = b"".join(chunks).decode("utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(text), delimiter=";"))) == 451
+
+
+async def test_retention_purges_what_is_older_than_12_months(claims: Claims) -> None:
+    received = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)
+    old = await received_on(claims, received)
+    kept = await received_on(claims, datetime(2025, 3, 11, 9, 0, tzinfo=UTC))
+
+    assert await purge_expired(claims.runtime.uow, datetime(2026, 3, 10, 12, 0, tzinfo=UTC)) == 0
+    assert await purge_expired(claims.runtime.uow, datetime(2026, 3, 11, 12, 0, tzinfo=UTC)) == 1
+
+    async with claims.runtime.sessions() as session:
+        repository = ClaimRepository(session)
+        assert await repository.get(old) is None
+        assert await repository.get(kept) is not None
+
+
+def test_the_cutoff_is_midnight_in_monaco_twelve_months_back() -> None:
+    cutoff = retention_cutoff(datetime(2026, 7, 1, 22, 30, tzinfo=UTC))  # already 2 July in Monaco
+    assert cutoff == datetime(2025, 7, 1, 22, 0, tzinfo=UTC)
+    assert months_before(date(2024, 2, 29), 12) == date(2023, 2, 28)
+
+
+@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)), st.integers(0, 36))
+def test_months_before_goes_back_whole_months(day: date, months: int) -> None:
+    earlier = months_before(day, months)
+    assert (day.year * 12 + day.month) - (earlier.year * 12 + earlier.month) == months
+    assert earlier.day <= day.day

@@ -1,0 +1,131 @@
+"""Intake over HTTP and Kafka through one code path: who acts, a signed receipt, one claim per
+submission id, refusals naming the field and the reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from contracts.claims import ClaimSubmittedV1
+from contracts.common import ClaimContent
+from runtime.messaging.consumer import MessageRejectedError
+from runtime.security import Role
+from services.claims.adapters.signing import receipt_signer
+from services.claims.service_layer.intake import receive_transmission
+from tests.claims.conftest import Claims, claim_body
+
+
+async def test_an_assistant_transmits_for_the_practitioner_and_is_recorded(claims: Claims) -> None:
+    headers = claims.headers("prt-1", user_id="asst-7", role=Role.ASSISTANT)
+    response = await claims.client.post("/claims", json=claim_body(), headers=headers)
+
+    assert response.status_code == 202, response.text
+    receipt = response.json()
+    assert (receipt["practitioner_id"], receipt["entered_by"]) == ("prt-1", "asst-7")
+    read = await claims.client.get(f"/claims/{receipt['reference']}", headers=claims.headers("prt-1"))
+    assert read.json()["entered_by"] == "asst-7"
+    [received] = await claims.outbox("ClaimReceived")
+    assert received["data"]["entered_by"] == "asst-7"
+    assert received["data"]["signature"] == receipt["signature"]
+
+
+async def test_the_receipt_is_signed_and_verifiable(claims: Claims) -> None:
+    receipt = (await claims.client.post("/claims", json=claim_body(), headers=claims.headers())).json()
+
+    assert (await claims.client.post("/claims/receipts/verify", json=receipt)).json() == {"valid": True}
+    forged = {**receipt, "digest": "sha256:" + "0" * 64}
+    assert (await claims.client.post("/claims/receipts/verify", json=forged)).json() == {"valid": False}
+    pem = (await claims.client.get("/claims/receipts/public-key")).text
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
+
+
+async def test_the_same_submission_gives_the_same_receipt_and_one_claim(claims: Claims) -> None:
+    body = claim_body()
+    first = await claims.client.post("/claims", json=body, headers=claims.headers())
+    second = await claims.client.post("/claims", json=body, headers=claims.headers())
+
+    assert first.json() == second.json()
+    assert len(await claims.outbox("ClaimReceived")) == 1
+    body["acts"][0]["coefficient"] = "2"
+    reused = await claims.client.post("/claims", json=body, headers=claims.headers())
+    assert reused.status_code == 409
+    assert reused.json()["detail"]["errors"] == [
+        {"field": "submission_id", "reason": "already used for a different FSE"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("day", "code", "field"),
+    [
+        (date.today() + timedelta(days=2), "ACT_IN_FUTURE", "acts.0.date_of_care"),
+        (date.today() - timedelta(days=30), "DEADLINE_EXCEEDED", "acts.date_of_care"),
+    ],
+)
+async def test_dates_out_of_bounds_are_refused_naming_the_field(
+    claims: Claims, day: date, code: str, field: str
+) -> None:
+    response = await claims.client.post("/claims", json=claim_body(day), headers=claims.headers())
+    assert response.status_code == 422
+    assert response.json()["detail"]["code"] == code
+    assert response.json()["detail"]["errors"][0]["field"] == field
+
+
+async def test_an_operator_cannot_transmit(claims: Claims) -> None:
+    headers = claims.headers("ops-1", role=Role.OPERATOR)
+    response = await claims.client.post("/claims", json=claim_body(), headers=headers)
+    assert response.status_code == 403
+    assert response.json()["detail"]["errors"][0]["field"] == "role"
+
+
+async def test_a_refused_kafka_transmission_is_dead_lettered_with_a_notice(claims: Claims) -> None:
+    content = ClaimContent.model_validate(claim_body(date.today() - timedelta(days=30)))
+    event = ClaimSubmittedV1(access_token=claims.token("prt-1"), claim=content)
+
+    with pytest.raises(MessageRejectedError) as refused:
+        async with claims.runtime.uow() as unit:
+            await receive_transmission(
+                unit, event, datetime.now(UTC), claims.runtime.verifier, receipt_signer(claims.runtime)
+            )
+
+    assert str(refused.value).startswith("acts.date_of_care: DEADLINE_EXCEEDED")
+    notice = refused.value.notice
+    assert notice is not None
+    assert notice.model_dump(include={"submission_id", "practitioner_id", "reason_code", "field"}) == {
+        "submission_id": content.submission_id,
+        "practitioner_id": "prt-1",
+        "reason_code": "DEADLINE_EXCEEDED",
+        "field": "acts.date_of_care",
+    }
+
+
+async def test_a_kafka_transmission_with_a_bad_token_is_refused(claims: Claims) -> None:
+    event = ClaimSubmittedV1(access_token="not.a.token", claim=ClaimContent.model_validate(claim_body()))
+    with pytest.raises(MessageRejectedError, match=r"^access_token: INVALID_TOKEN"):
+        async with claims.runtime.uow() as unit:
+            await receive_transmission(
+                unit, event, datetime.now(UTC), claims.runtime.verifier, receipt_signer(claims.runtime)
+            )
+
+
+@pytest.mark.parametrize(
+    ("act", "last_moment"),
+    [
+        # Summer time ends on 2026-10-25: the last day, the 28th, ends at 23:00 UTC.
+        (date(2026, 10, 23), datetime(2026, 10, 28, 22, 59, 59, tzinfo=UTC)),
+        # Summer time starts on 2026-03-29: the last day, the 30th, ends at 22:00 UTC.
+        (date(2026, 3, 25), datetime(2026, 3, 30, 21, 59, 59, tzinfo=UTC)),
+    ],
+    ids=["autumn", "spring"],
+)
+async def test_over_http_the_deadline_is_midnight_in_monaco_across_a_time_change(
+    claims: Claims, act: date, last_moment: datetime
+) -> None:
+    claims.runtime.extras["clock"] = lambda: last_moment
+    assert (
+        await claims.client.post("/claims", json=claim_body(act), headers=claims.headers())
+    ).status_code == 202
+    claims.runtime.extras["clock"] = lambda: last_moment + timedelta(seconds=1)
+    late = await claims.client.post("/claims", json=claim_body(act), headers=claims.headers())
+    assert late.status_code == 422
+    assert late.json()["detail"]["code"] == "DEADLINE_EXCEEDED"

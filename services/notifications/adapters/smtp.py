@@ -1,0 +1,66 @@
+"""The SMTP client: the standard library's smtplib, run in a worker thread so the event loop never waits
+on the mail server. Refusals and connection failures come back as `SendError` naming the cause."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from services.notifications.settings import Settings
+
+
+class SendError(Exception):
+    """A failed attempt; the message names the cause (SMTP code or error class), never the address."""
+
+
+@dataclass(frozen=True)
+class Email:
+    to: str
+    subject: str
+    body: str
+    message_id: str
+    date: datetime
+
+
+def compose(sender: str, email: Email) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.to
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    message["Date"] = format_datetime(email.date)
+    message["Content-Language"] = "fr"
+    message.set_content(email.body, charset="utf-8")
+    return message
+
+
+class Mailer:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    async def send(self, email: Email) -> None:
+        await asyncio.to_thread(self._send, compose(self._settings.smtp_sender, email))
+
+    def _send(self, message: EmailMessage) -> None:
+        settings = self._settings
+        try:
+            with smtplib.SMTP(
+                settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
+            ) as smtp:
+                if settings.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if settings.smtp_username and settings.smtp_password:
+                    smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+                smtp.send_message(message)
+        except smtplib.SMTPResponseException as error:
+            raise SendError(f"SMTP {error.smtp_code}") from None
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = sorted({code for code, _ in error.recipients.values()})
+            raise SendError(f"SMTP recipient refused {codes}") from None
+        except (smtplib.SMTPException, OSError) as error:
+            raise SendError(type(error).__name__) from None

@@ -61,7 +61,13 @@ async def test_under_hnp_the_professional_is_told_to_recover_the_fee(
     service: Harness, mail_sink: MailSink
 ) -> None:
     await service.publish(events.activated("prt-hnp", "dr.hnp@example.org"), "prt-hnp")
-    rejection = events.rejected("100002", Notify.PROFESSIONAL, practitioner_id="prt-hnp")
+    rejection = events.rejected(
+        "100002",
+        Notify.PROFESSIONAL,
+        practitioner_id="prt-hnp",
+        reason_code="HNP_NOT_ALLOWED",
+        reason="Acte HBQK002 (diabète) : tiers payant refusé",  # free text a pricing step might write
+    )
     await service.publish(rejection, "prt-hnp")
 
     mail = await eventually(
@@ -69,7 +75,11 @@ async def test_under_hnp_the_professional_is_told_to_recover_the_fee(
     )
 
     assert mail.recipients == ("dr.hnp@example.org",)
-    assert "recouvrer auprès du patient" in mail.text()
+    assert "les honoraires auprès du patient" in mail.text()
+    assert "Motif : Le tiers payant (HNP) n'est pas ouvert pour cette catégorie de carte." in mail.text()
+    for detail in ("HBQK002", "diabète"):
+        assert detail not in mail.text()
+        assert detail not in str(mail.message["Subject"])
 
 
 async def test_no_email_channel_keeps_the_notice_as_undeliverable(

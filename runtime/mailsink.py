@@ -56,7 +56,7 @@ class MailSink:
             self.received.append(received)
             number = len(self.received)
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             (self.directory / f"{number:06d}.eml").write_bytes(raw)
 
     def start(self) -> MailSink:

@@ -11,6 +11,7 @@ from services.notifications.adapters.orm import messaging, metadata
 from services.notifications.adapters.smtp import Mailer
 from services.notifications.domain.delivery import RetryPolicy
 from services.notifications.entrypoints import http, maintenance, stream
+from services.notifications.service_layer import demo
 from services.notifications.service_layer.delivery import DeliveryWorker
 from services.notifications.settings import Settings
 
@@ -58,6 +59,6 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         routers=[http.router, maintenance.router],
         subscriptions=stream.subscriptions,
-        on_startup=[start_delivery],
+        on_startup=[demo.seed, start_delivery],
         on_shutdown=[stop_delivery],
     )

@@ -14,7 +14,8 @@ class Settings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_sender: str = "FSE Caisses Sociales de Monaco <ne-pas-repondre@fse.caisses-sociales.mc>"
-    smtp_starttls: bool = False
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS (port 587)
+    smtp_implicit_tls: bool = False  # TLS from the first byte (SMTPS, port 465)
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0

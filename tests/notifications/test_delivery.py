@@ -70,6 +70,13 @@ async def test_an_smtp_outage_then_recovery_delivers_every_notice_exactly_once(
     mail_sink.refuse = "451 4.3.0 Mailbox temporarily unavailable"  # up, but answering 4xx
     mail_sink.start()
     await eventually(lambda: _errors_seen(service, "SMTP 451"))
+    assert service.client is not None
+    waiting = (
+        await service.client.get("/notifications/deliveries?status=pending", headers=service.operator())
+    ).json()
+    assert len(waiting) == 3
+    assert all(d["attempts"] >= 1 and d["last_error"] for d in waiting)
+    assert "address" not in waiting[0]
     mail_sink.refuse = None
     await eventually(lambda: settled(service, 3))
 

@@ -46,13 +46,22 @@ class Mailer:
     async def send(self, email: Email) -> None:
         await asyncio.to_thread(self._send, compose(self._settings.smtp_sender, email))
 
+    def _connect(self) -> smtplib.SMTP:
+        settings = self._settings
+        if settings.smtp_implicit_tls:
+            return smtplib.SMTP_SSL(
+                settings.smtp_host,
+                settings.smtp_port,
+                timeout=settings.smtp_timeout_seconds,
+                context=ssl.create_default_context(),
+            )
+        return smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds)
+
     def _send(self, message: EmailMessage) -> None:
         settings = self._settings
         try:
-            with smtplib.SMTP(
-                settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
-            ) as smtp:
-                if settings.smtp_starttls:
+            with self._connect() as smtp:
+                if settings.smtp_starttls and not settings.smtp_implicit_tls:
                     smtp.starttls(context=ssl.create_default_context())
                 if settings.smtp_username and settings.smtp_password:
                     smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())

@@ -66,7 +66,7 @@ def _refused(error: Exception) -> JSONResponse:
         assert isinstance(error, WindowRefusedError)
         field, reason = error.field, error.reason
         code = status.HTTP_409_CONFLICT if field == "window_id" else status.HTTP_422_UNPROCESSABLE_CONTENT
-        field = field if field == "window_id" else f"body.{field}"
+        field = field if field in {"window_id", "body"} else f"body.{field}"
     return JSONResponse({"errors": [{"field": field, "reason": reason}]}, status_code=code)
 
 

@@ -45,6 +45,7 @@ class DeliveryWorker:
         self._poll = poll_seconds
         self._batch = batch
         self._stopping = asyncio.Event()
+        self._one_pass_at_a_time = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
         self.failed = 0
@@ -76,7 +77,10 @@ class DeliveryWorker:
 
     async def work_once(self) -> int:
         """Attempt the due deliveries; returns how many were attempted."""
-        now = datetime.now(UTC)
+        async with self._one_pass_at_a_time:
+            return await self._work(datetime.now(UTC))
+
+    async def _work(self, now: datetime) -> int:
         if self._lock_rows:
             return await self._work_locked(now)
         async with self._sessions() as session:

@@ -3,6 +3,7 @@ file per message under a directory) and the tests' mail server. It can be told t
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -36,6 +37,7 @@ class _Handler:
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
         if self._sink.refuse:
             return self._sink.refuse
+        await asyncio.sleep(self._sink.delay)
         message = message_from_bytes(envelope.content, _class=EmailMessage, policy=policy.default)
         received = Received(tuple(envelope.rcpt_tos), message)
         self._sink.keep(received, envelope.content)
@@ -47,6 +49,7 @@ class MailSink:
         self.directory = directory
         self.port = port or free_port()
         self.refuse: str | None = None  # e.g. "451 4.3.0 try again later"
+        self.delay = 0.0  # seconds before accepting each message
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._controller: Controller | None = None

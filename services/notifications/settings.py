@@ -19,6 +19,7 @@ class Settings(ServiceSettings):
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
+    smtp_helo_name: str | None = None  # the name we give in EHLO; the host name by default
 
     # Delivery: polled every `delivery_poll_seconds`; a failure is retried after base x 2^(n-1) seconds,
     # capped, until `delivery_max_attempts` (about 5 days at the defaults).

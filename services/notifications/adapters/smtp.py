@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import socket
 import ssl
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,11 @@ class Mailer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
+    def _hostname(self) -> str:
+        """Our name in EHLO: configured, or the host's name as is (smtplib's default resolves it through
+        DNS on every connection, which can stall for seconds)."""
+        return self._settings.smtp_helo_name or socket.gethostname()
+
     async def send(self, email: Email) -> None:
         await asyncio.to_thread(self._send, compose(self._settings.smtp_sender, email))
 
@@ -52,10 +58,13 @@ class Mailer:
             return smtplib.SMTP_SSL(
                 settings.smtp_host,
                 settings.smtp_port,
+                self._hostname(),
                 timeout=settings.smtp_timeout_seconds,
                 context=ssl.create_default_context(),
             )
-        return smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds)
+        return smtplib.SMTP(
+            settings.smtp_host, settings.smtp_port, self._hostname(), timeout=settings.smtp_timeout_seconds
+        )
 
     def _send(self, message: EmailMessage) -> None:
         settings = self._settings

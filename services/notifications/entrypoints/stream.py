@@ -19,17 +19,17 @@ from services.notifications.service_layer.contacts import (
 from services.notifications.service_layer.rejections import on_claim_rejected
 from services.notifications.service_layer.statements import on_payment_issued
 
-GROUP = "notifications"
 
-
-def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
+def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    """One consumer group named after the service (NOTIFICATIONS_SERVICE_NAME, "notifications")."""
+    group = runtime.settings.service_name
     return [
-        Subscription(topics.CLAIMS, GROUP, {ClaimRejectedV1: on_claim_rejected}),
-        Subscription(topics.PAYMENTS, GROUP, {PaymentIssuedV1: on_payment_issued}),
-        Subscription(topics.RIGHTS_FEED, GROUP, {InsuredContactChangedV1: on_insured_contact_changed}),
+        Subscription(topics.CLAIMS, group, {ClaimRejectedV1: on_claim_rejected}),
+        Subscription(topics.PAYMENTS, group, {PaymentIssuedV1: on_payment_issued}),
+        Subscription(topics.RIGHTS_FEED, group, {InsuredContactChangedV1: on_insured_contact_changed}),
         Subscription(
             topics.AUTH,
-            GROUP,
+            group,
             {
                 PractitionerActivatedV1: on_practitioner_activated,
                 PractitionerDeactivatedV1: on_practitioner_deactivated,

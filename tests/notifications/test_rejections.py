@@ -50,6 +50,7 @@ async def test_a_rejection_delivered_twice_yields_exactly_one_email(
     mails = [m for m in mail_sink.received if rejection.reference in m.message["Subject"]]
     assert len(mails) == 1
     assert mails[0].recipients == ("louise.martin@example.org",)
+    assert mails[0].message["Auto-Submitted"] == "auto-generated"
     text = mails[0].text()
     assert "Motif : Les droits du bénéficiaire ne sont pas ouverts" in text
     assert "Que faire ? Contactez votre caisse" in text

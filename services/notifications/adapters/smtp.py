@@ -36,6 +36,7 @@ def compose(sender: str, email: Email) -> EmailMessage:
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(email.date)
     message["Content-Language"] = "fr"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to a notice
     message.set_content(email.body, charset="utf-8")
     return message
 

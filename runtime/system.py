@@ -18,6 +18,7 @@ import httpx
 from contracts.topics import with_dead_letters
 from runtime.broker import ensure_topics
 from runtime.keys import ensure_dev_keys
+from runtime.mailsink import MailSink
 from runtime.processes import die_with_parent
 from runtime.tansu import EmbeddedBroker, free_port
 
@@ -35,6 +36,7 @@ class System:
     broker: EmbeddedBroker | None = None
     bootstrap_servers: str = ""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    mail_sink: MailSink | None = None
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, **kwargs: object) -> System:
@@ -54,6 +56,9 @@ class System:
             self.broker = EmbeddedBroker(self.broker_port, self.data_dir / "logs" / "broker.log").start()
             self.bootstrap_servers = self.broker.bootstrap_servers
         asyncio.run(ensure_topics(self.bootstrap_servers, with_dead_letters()))
+        if not (os.environ.get("NOTIFICATIONS_SMTP_HOST") or self.extra_env.get("NOTIFICATIONS_SMTP_HOST")):
+            # The embedded default's mailbox: every e-mail lands as a .eml file under <data>/mail.
+            self.mail_sink = MailSink(self.data_dir / "mail").start()
 
     def environment(self, service: str) -> dict[str, str]:
         return {
@@ -62,8 +67,14 @@ class System:
             "FSE_DATA_DIR": str(self.data_dir),
             f"{service.upper()}_HTTP_PORT": str(self.ports[service]),
             "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            **self._mail_environment(),
             **self.extra_env,
         }
+
+    def _mail_environment(self) -> dict[str, str]:
+        if self.mail_sink is None:
+            return {}
+        return {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(self.mail_sink.port)}
 
     def start_service(self, service: str) -> None:
         log = open(self.data_dir / "logs" / f"{service}.log", "ab")  # noqa: SIM115
@@ -117,3 +128,5 @@ class System:
             self.stop_service(service)
         if self.broker:
             self.broker.stop()
+        if self.mail_sink:
+            self.mail_sink.stop()

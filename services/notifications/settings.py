@@ -1,3 +1,4 @@
+from pydantic import SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -8,3 +9,22 @@ class Settings(ServiceSettings):
 
     service_name: str = "notifications"
     http_port: int = 8005
+
+    # SMTP relay (NOTIFICATIONS_SMTP_HOST, ...): the embedded default points at the mail sink of `make run`.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "FSE Caisses Sociales de Monaco <ne-pas-repondre@fse.caisses-sociales.mc>"
+    smtp_starttls: bool = False  # upgrade the connection with STARTTLS (port 587)
+    smtp_implicit_tls: bool = False  # TLS from the first byte (SMTPS, port 465)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = 10.0
+    smtp_helo_name: str | None = None  # the name we give in EHLO; the host name by default
+
+    # Delivery: polled every `delivery_poll_seconds`; a failure is retried after base x 2^(n-1) seconds,
+    # capped, until `delivery_max_attempts` (about 5 days at the defaults).
+    delivery_poll_seconds: float = 1.0
+    delivery_batch: int = 50
+    retry_base_seconds: float = 30.0
+    retry_max_seconds: float = 3600.0
+    delivery_max_attempts: int = 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -96,6 +97,12 @@ async def test_a_claim_without_rights_is_rejected_and_the_insured_notified(
     assert len(notices) == 1
     assert notices[0]["audience"] == "insured"
     assert notices[0]["recipient"] == f"insured:CCSS:{matricule}:0"
+    if matricule != "999999":  # the demo insured chose e-mail: the notice reaches the mail sink
+
+        async def mailed() -> list[Path]:
+            return [p for p in (system.data_dir / "mail").glob("*.eml") if reference in p.read_text()]
+
+        assert len(await eventually(mailed)) == 1
 
 
 def test_the_same_submission_twice_gives_one_receipt(system: System, doctor: dict[str, str]) -> None:

@@ -1,4 +1,4 @@
-"""Operators' view of the notices."""
+"""Operators' view of the notices and of their e-mails (status, attempts, last error; never addresses)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from runtime.security import Role, require
 from runtime.service import RuntimeDep
-from services.notifications.adapters.orm import notices
+from services.notifications.adapters.orm import deliveries, notices
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
 
@@ -24,6 +24,17 @@ class NoticeOut(BaseModel):
     created_at: datetime
 
 
+class DeliveryOut(BaseModel):
+    key: str
+    notice_key: str
+    message_id: str
+    status: str
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime
+    sent_at: datetime | None
+
+
 @router.get("/notices", response_model=list[NoticeOut], dependencies=[require(Role.OPERATOR)])
 async def list_notices(runtime: RuntimeDep, limit: int = 100) -> list[NoticeOut]:
     async with runtime.sessions() as session:
@@ -31,3 +42,16 @@ async def list_notices(runtime: RuntimeDep, limit: int = 100) -> list[NoticeOut]
             select(notices).order_by(notices.c.created_at.desc()).limit(min(limit, 1000))
         )
         return [NoticeOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.get("/deliveries", response_model=list[DeliveryOut], dependencies=[require(Role.OPERATOR)])
+async def list_deliveries(
+    runtime: RuntimeDep, status: str | None = None, limit: int = 100
+) -> list[DeliveryOut]:
+    """The e-mails, newest first; `status=pending` shows what waits for a retry and why."""
+    query = select(*(deliveries.c[name] for name in DeliveryOut.model_fields))
+    if status is not None:
+        query = query.where(deliveries.c.status == status)
+    async with runtime.sessions() as session:
+        rows = await session.execute(query.order_by(deliveries.c.created_at.desc()).limit(min(limit, 1000)))
+        return [DeliveryOut.model_validate(row, from_attributes=True) for row in rows]

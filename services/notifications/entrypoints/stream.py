@@ -1,15 +1,38 @@
-"""The notifications service's subscriptions."""
+"""The notifications service's subscriptions: rejections, payments, and the contact projections."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from contracts import topics
+from contracts.auth import PractitionerActivatedV1, PractitionerDeactivatedV1
 from contracts.claims import ClaimRejectedV1
+from contracts.payments import PaymentIssuedV1
+from contracts.rights import InsuredContactChangedV1
 from runtime.messaging.consumer import Subscription
 from runtime.service import Runtime
+from services.notifications.service_layer.contacts import (
+    on_insured_contact_changed,
+    on_practitioner_activated,
+    on_practitioner_deactivated,
+)
 from services.notifications.service_layer.rejections import on_claim_rejected
+from services.notifications.service_layer.statements import on_payment_issued
 
 
-def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
-    return [Subscription(topics.CLAIMS, "notifications", {ClaimRejectedV1: on_claim_rejected})]
+def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    """One consumer group named after the service (NOTIFICATIONS_SERVICE_NAME, "notifications")."""
+    group = runtime.settings.service_name
+    return [
+        Subscription(topics.CLAIMS, group, {ClaimRejectedV1: on_claim_rejected}),
+        Subscription(topics.PAYMENTS, group, {PaymentIssuedV1: on_payment_issued}),
+        Subscription(topics.RIGHTS_FEED, group, {InsuredContactChangedV1: on_insured_contact_changed}),
+        Subscription(
+            topics.AUTH,
+            group,
+            {
+                PractitionerActivatedV1: on_practitioner_activated,
+                PractitionerDeactivatedV1: on_practitioner_deactivated,
+            },
+        ),
+    ]

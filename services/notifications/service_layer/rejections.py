@@ -1,32 +1,21 @@
-"""Turning a claim rejection into exactly one notice to the right person."""
+"""Turning a claim rejection into exactly one notice to the right person: the insured when the patient
+paid, the professional under HNP."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sqlalchemy import select
-
-from contracts.claims import ClaimRejectedV1
+from contracts.claims import ClaimRejectedV1, Notify
 from contracts.envelope import Envelope
 from runtime.messaging.uow import Unit
-from services.notifications.adapters.orm import notices
+from services.notifications.adapters.contacts import ContactRepository
+from services.notifications.domain.delivery import insured_channel, practitioner_channel
 from services.notifications.domain.notices import rejection_notice
+from services.notifications.service_layer.outgoing import record_notice
 
 
-async def on_claim_rejected(unit: Unit, _envelope: Envelope, event: ClaimRejectedV1) -> None:
-    notice = rejection_notice(event)
-    exists = await unit.session.execute(select(notices.c.key).where(notices.c.key == notice.key))
-    if exists.first() is not None:
-        return
-    await unit.session.execute(
-        notices.insert().values(
-            key=notice.key,
-            audience=notice.audience.value,
-            recipient=notice.recipient,
-            subject=notice.subject,
-            body=notice.body,
-            status="pending",
-            attempts=0,
-            created_at=datetime.now(UTC),
-        )
-    )
+async def on_claim_rejected(unit: Unit, envelope: Envelope, event: ClaimRejectedV1) -> None:
+    contacts = ContactRepository(unit.session)
+    if event.notify is Notify.PROFESSIONAL:
+        channel = practitioner_channel(await contacts.practitioner_email(event.practitioner_id))
+    else:
+        channel = insured_channel(await contacts.insured(event.fund.value, event.matricule))
+    await record_notice(unit, rejection_notice(event), [("to", channel)], cause=envelope)

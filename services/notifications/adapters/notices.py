@@ -1,0 +1,101 @@
+"""Notices and their e-mail deliveries: stored once per key, worked until sent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.adapters.orm import deliveries, notices
+from services.notifications.domain.notices import Notice
+
+
+class NoticeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def exists(self, key: str) -> bool:
+        found = await self.session.execute(select(notices.c.key).where(notices.c.key == key))
+        return found.first() is not None
+
+    async def add(self, notice: Notice, status: str, now: datetime) -> None:
+        await self.session.execute(
+            notices.insert().values(
+                key=notice.key,
+                audience=notice.audience,
+                recipient=notice.recipient,
+                subject=notice.subject,
+                body=notice.body,
+                status=status,
+                attempts=0,
+                created_at=now,
+            )
+        )
+
+    async def add_delivery(
+        self, key: str, notice_key: str, address: str, message_id: str, now: datetime
+    ) -> None:
+        await self.session.execute(
+            deliveries.insert().values(
+                key=key,
+                notice_key=notice_key,
+                message_id=message_id,
+                address=address,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+
+    async def due(self, now: datetime, limit: int, lock: bool) -> Sequence[Any]:
+        """Pending deliveries whose time has come, oldest first (locked, skipping locked ones, when
+        several instances share a PostgreSQL database)."""
+        query = (
+            select(deliveries, notices.c.subject, notices.c.body)
+            .join(notices, notices.c.key == deliveries.c.notice_key)
+            .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.next_attempt_at, deliveries.c.key)
+            .limit(limit)
+        )
+        if lock:
+            query = query.with_for_update(of=deliveries, skip_locked=True)
+        return (await self.session.execute(query)).all()
+
+    async def mark_sent(self, key: str, notice_key: str, attempts: int, now: datetime) -> None:
+        await self.session.execute(
+            update(deliveries)
+            .where(deliveries.c.key == key)
+            .values(status="sent", attempts=attempts, sent_at=now, last_error=None)
+        )
+        await self._settle(notice_key, now)
+
+    async def mark_failed(
+        self, key: str, notice_key: str, attempts: int, error: str, retry_at: datetime | None
+    ) -> None:
+        values: dict[str, Any] = {"attempts": attempts, "last_error": error}
+        values.update({"next_attempt_at": retry_at} if retry_at else {"status": "failed"})
+        await self.session.execute(update(deliveries).where(deliveries.c.key == key).values(**values))
+        await self.session.execute(
+            update(notices).where(notices.c.key == notice_key).values(attempts=notices.c.attempts + 1)
+        )
+        if retry_at is None:
+            await self.session.execute(
+                update(notices).where(notices.c.key == notice_key).values(status="failed")
+            )
+
+    async def _settle(self, notice_key: str, now: datetime) -> None:
+        pending = await self.session.execute(
+            select(func.count())
+            .select_from(deliveries)
+            .where(deliveries.c.notice_key == notice_key, deliveries.c.status == "pending")
+        )
+        if pending.scalar_one() == 0:
+            await self.session.execute(
+                update(notices)
+                .where(notices.c.key == notice_key, notices.c.status == "pending")
+                .values(status="sent", sent_at=now)
+            )

@@ -1,0 +1,140 @@
+"""The delivery task: works the deliveries table until every e-mail is accepted by the SMTP server.
+
+Each e-mail is marked sent in the step that sent it, so that in normal operation the server receives it
+exactly once. The residual window: a crash after the server accepted an e-mail and before that step
+commits leaves it pending, and it is sent again after the restart, with the same Message-ID, so that the
+duplicate can be recognised. A failure is recorded, published (NotificationFailed) and retried with
+exponential backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.notifications import NotificationFailedV1, NotificationSentV1
+from runtime.messaging.uow import Unit, UnitOfWork
+from services.notifications.adapters.notices import NoticeRepository
+from services.notifications.adapters.smtp import Email, Mailer, SendError
+from services.notifications.domain.delivery import RetryPolicy
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        sessions: async_sessionmaker[AsyncSession],
+        mailer: Mailer,
+        policy: RetryPolicy,
+        *,
+        lock_rows: bool,
+        poll_seconds: float = 1.0,
+        batch: int = 50,
+    ) -> None:
+        self._uow = uow
+        self._sessions = sessions
+        self._mailer = mailer
+        self._policy = policy
+        self._lock_rows = lock_rows
+        self._poll = poll_seconds
+        self._batch = batch
+        self._stopping = asyncio.Event()
+        self._one_pass_at_a_time = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+        self.failed = 0
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(), name="notifications-delivery")
+
+    async def stop(self, grace_seconds: float = 15.0) -> None:
+        """Let the e-mail in flight finish and be recorded, then stop."""
+        self._stopping.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
+        except TimeoutError:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                while await self.work_once() == self._batch and not self._stopping.is_set():
+                    pass
+            except Exception as error:
+                log.warning("delivery pass failed (%s); retrying", type(error).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._poll)
+
+    async def work_once(self) -> int:
+        """Attempt the due deliveries; returns how many were attempted."""
+        async with self._one_pass_at_a_time:
+            return await self._work(datetime.now(UTC))
+
+    async def _work(self, now: datetime) -> int:
+        if self._lock_rows:
+            return await self._work_locked(now)
+        async with self._sessions() as session:
+            rows = await NoticeRepository(session).due(now, self._batch, lock=False)
+            await session.rollback()
+        for done, row in enumerate(rows):
+            if self._stopping.is_set():
+                return done
+            error = await self._attempt(row)
+            async with self._uow() as unit:
+                await self._record(unit, row, error)
+        return len(rows)
+
+    async def _work_locked(self, now: datetime) -> int:
+        """PostgreSQL: each delivery is locked (skipping those another instance holds) while it is sent."""
+        for done in range(self._batch):
+            if self._stopping.is_set():
+                return done
+            async with self._uow() as unit:
+                rows = await NoticeRepository(unit.session).due(now, 1, lock=True)
+                if not rows:
+                    return done
+                await self._record(unit, rows[0], await self._attempt(rows[0]))
+        return self._batch
+
+    async def _attempt(self, row: Any) -> str | None:
+        email = Email(row.address, row.subject, row.body, row.message_id, datetime.now(UTC))
+        try:
+            await self._mailer.send(email)
+        except SendError as error:
+            return str(error)
+        return None
+
+    async def _record(self, unit: Unit, row: Any, error: str | None) -> None:
+        repository = NoticeRepository(unit.session)
+        now, attempts = datetime.now(UTC), row.attempts + 1
+        common = {"notice_key": row.notice_key, "delivery_key": row.key, "message_id": row.message_id}
+        if error is None:
+            await repository.mark_sent(row.key, row.notice_key, attempts, now)
+            unit.emit(NotificationSentV1(**common, attempts=attempts, sent_at=now), subject=row.notice_key)
+            self.sent += 1
+            return
+        retry_at = self._policy.next_attempt(attempts, now)
+        await repository.mark_failed(row.key, row.notice_key, attempts, error, retry_at)
+        unit.emit(
+            NotificationFailedV1(
+                **common,
+                attempt=attempts,
+                error=error,
+                will_retry=retry_at is not None,
+                next_attempt_at=retry_at,
+                failed_at=now,
+            ),
+            subject=row.notice_key,
+        )
+        self.failed += 1
+        log.warning("delivery attempt %d failed: %s", attempts, error)

@@ -1,0 +1,112 @@
+"""Delivery through a real SMTP server: outages and restarts lose nothing and send nothing twice, on
+SQLite and on PostgreSQL. Every attempt is published: NotificationSent or NotificationFailed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from contracts.claims import ClaimRejectedV1
+from runtime.mailsink import MailSink
+from services.notifications.adapters.orm import deliveries
+from tests.helpers import eventually
+from tests.notifications import events
+from tests.notifications.conftest import Harness
+
+pytestmark = pytest.mark.broker
+
+
+async def send_rejections(service: Harness, first: int, count: int) -> list[ClaimRejectedV1]:
+    sent = []
+    for n in range(first, first + count):
+        matricule, key = f"{500000 + n}", f"CCSS:{500000 + n}"
+        await service.publish(events.contact(matricule, f"assure{n}@example.org"), key)
+        rejection = events.rejected(matricule)
+        await service.publish(rejection, key)
+        sent.append(rejection)
+    return sent
+
+
+async def delivery_rows(service: Harness) -> list[Any]:
+    async with service.runtime.sessions() as session:
+        return list(await session.execute(select(deliveries)))
+
+
+async def failed_at_least_once(service: Harness, count: int) -> bool:
+    rows = await delivery_rows(service)
+    return len(rows) == count and all(r.attempts >= 1 and r.status == "pending" for r in rows)
+
+
+async def settled(service: Harness, count: int) -> bool:
+    rows = await delivery_rows(service)
+    done = len(rows) == count and all(r.status == "sent" for r in rows)
+    return done and await service.worker.work_once() == 0
+
+
+def mails_per_reference(sink: MailSink, rejections: list[ClaimRejectedV1]) -> Counter[str]:
+    references = {r.reference for r in rejections}
+    return Counter(ref for mail in sink.received for ref in references if ref in str(mail.message["Subject"]))
+
+
+async def assert_every_attempt_published(service: Harness, sent: int) -> None:
+    async with service.runtime.sessions() as session:
+        attempts = (await session.execute(select(func.sum(deliveries.c.attempts)))).scalar_one()
+    published = Counter(e.type for e in await service.events(attempts))
+    assert published == {"NotificationSent": sent, "NotificationFailed": attempts - sent}
+
+
+async def test_an_smtp_outage_then_recovery_delivers_every_notice_exactly_once(
+    durable_service: Harness, mail_sink: MailSink
+) -> None:
+    service = durable_service
+    mail_sink.stop()  # the server is down: connections are refused
+    await service.start()
+    rejections = await send_rejections(service, 0, 3)
+    await eventually(lambda: failed_at_least_once(service, 3))
+
+    mail_sink.refuse = "451 4.3.0 Mailbox temporarily unavailable"  # up, but answering 4xx
+    mail_sink.start()
+    await eventually(lambda: _errors_seen(service, "SMTP 451"))
+    assert service.client is not None
+    waiting = (
+        await service.client.get("/notifications/deliveries?status=pending", headers=service.operator())
+    ).json()
+    assert len(waiting) == 3
+    assert all(d["attempts"] >= 1 and d["last_error"] for d in waiting)
+    assert "address" not in waiting[0]
+    mail_sink.refuse = None
+    await eventually(lambda: settled(service, 3))
+
+    assert mails_per_reference(mail_sink, rejections) == {r.reference: 1 for r in rejections}
+    assert len({m.message_id for m in mail_sink.received}) == len(mail_sink.received) == 3
+    await assert_every_attempt_published(service, sent=3)
+    failures = [e for e in await service.events(3) if e.type == "NotificationFailed"]
+    assert all(e.data["will_retry"] for e in failures)
+    assert {e.data["error"] for e in failures} >= {"ConnectionRefusedError", "SMTP 451"}
+    assert not any("@" in e.data["error"] for e in failures)
+
+
+async def test_a_restart_in_the_middle_loses_nothing(durable_service: Harness, mail_sink: MailSink) -> None:
+    service = durable_service
+    mail_sink.refuse = "451 4.3.0 try again later"
+    await service.start()
+    before = await send_rejections(service, 10, 4)
+    await eventually(lambda: failed_at_least_once(service, 4))
+
+    await service.stop()
+    mail_sink.refuse = None
+    during = await send_rejections(service, 20, 2)  # published while the service is down
+    await service.publish(before[0], f"CCSS:{before[0].matricule}")  # and a duplicate
+    await service.start()
+
+    await eventually(lambda: settled(service, 6))
+    everything = before + during
+    assert mails_per_reference(mail_sink, everything) == {r.reference: 1 for r in everything}
+    assert len(mail_sink.received) == 6
+
+
+async def _errors_seen(service: Harness, error: str) -> bool:
+    return any(row.last_error == error for row in await delivery_rows(service))

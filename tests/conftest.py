@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -23,6 +24,25 @@ POSTGRES_ADMIN = os.environ.get("FSE_TEST_POSTGRES", "postgresql://postgres@127.
 
 # Tansu joins a group in about half the session timeout: keep it short in tests.
 os.environ.setdefault("FSE_KAFKA_SESSION_TIMEOUT_MS", "6000")
+
+
+def _patient_http_clients(seconds: float = 60.0) -> None:
+    """httpx gives up after 5 s by default; on a shared 2-core machine a loaded service can take longer
+    to answer, and a test must then wait (on its own deadline), not fail on the client's timeout."""
+    for function in (
+        httpx.Client.__init__,
+        httpx.AsyncClient.__init__,
+        httpx.request,
+        httpx.get,
+        httpx.post,
+        httpx.put,
+        httpx.delete,
+        httpx.patch,
+    ):
+        function.__kwdefaults__["timeout"] = httpx.Timeout(seconds)  # type: ignore[index]
+
+
+_patient_http_clients()
 
 
 def _docker_answers() -> bool:

@@ -3,6 +3,7 @@ Kafka in KRaft with 3 brokers and durable settings, a database per service, prob
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -133,3 +134,16 @@ def test_a_job_creates_the_topics_with_replication_three_and_two_in_sync() -> No
 async def test_producers_wait_for_every_in_sync_replica() -> None:
     producer = make_producer("127.0.0.1:9", "check")  # constructed, never started: no broker contacted
     assert producer._sender._acks == -1  # acks="all"
+
+
+def test_the_dashboard_shows_per_service_throughput_outbox_and_dead_letters() -> None:
+    dashboard = json.loads((DEPLOY / "grafana" / "fse-dashboard.json").read_text())
+    expressions = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
+    for metric in (
+        "faststream_received_messages_total",
+        "faststream_received_processed_messages_duration_seconds_bucket",
+        "fse_outbox_published_total",
+        "fse_dead_lettered_total",
+    ):
+        assert metric in expressions
+    assert "by (app_name, handler)" in expressions

@@ -94,13 +94,14 @@ async def chaos(
         done.append(service)
 
 
-async def submit(system: System, token: str, run: str, count: int) -> None:
+async def submit_claims(system: System, token: str, run: str, count: int, first: int = 0) -> None:
+    """Claims number `first` .. `first + count - 1` of `run`, sent over Kafka in spread-out bursts."""
     producer = AIOKafkaProducer(bootstrap_servers=system.bootstrap_servers, acks="all", linger_ms=5)
     await producer.start()
     try:
         futures = []
         for i in range(count):
-            key, value = submission(token, claim(i, run))
+            key, value = submission(token, claim(first + i, run))
             futures.append(await producer.send(topics.CLAIM_SUBMISSIONS, value, key=key))
             if i % 1000 == 999:
                 await asyncio.gather(*futures)
@@ -141,11 +142,20 @@ async def crash_test(
     system: System, count: int, kills_per_service: int, drain_seconds: float, seed: int
 ) -> Verdict:
     token = await asyncio.to_thread(log_in, system)
-    run, verdict = new_run(), Verdict(count)
+    run = new_run()
+    kills: list[str] = []
     stop = asyncio.Event()
-    chaos_task = asyncio.create_task(chaos(system, kills_per_service, stop, verdict.kills, seed))
-    await submit(system, token, run, count)
+    chaos_task = asyncio.create_task(chaos(system, kills_per_service, stop, kills, seed))
+    await submit_claims(system, token, run, count)
     await chaos_task  # every kill happens while claims are in flight
+    verdict = await verify(system, run, count, drain_seconds)
+    verdict.kills = kills
+    return verdict
+
+
+async def verify(system: System, run: str, count: int, drain_seconds: float) -> Verdict:
+    """Once the drain makes no more progress: final states, notices, and effects done twice."""
+    verdict = Verdict(count)
     last, progress = -1, time.monotonic()
     while time.monotonic() - progress < drain_seconds:
         states = await asyncio.to_thread(final_states, system, run)
@@ -154,7 +164,6 @@ async def crash_test(
         if len(states) != last:
             last, progress = len(states), time.monotonic()
         await asyncio.sleep(1.0)
-    stop.set()
     states = await asyncio.to_thread(final_states, system, run)
     verdict.final = len(states)
     verdict.lost = count - len(states)

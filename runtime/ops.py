@@ -2,8 +2,8 @@
 
     python -m runtime.ops topics [--replication-factor 3 --min-insync-replicas 2]
         create every topic and its dead-letter topic (idempotent)
-    python -m runtime.ops lag [--interval 5] [--group G ...]
-        messages/s and consumer lag per consumer group and topic
+    python -m runtime.ops lag [--interval 5] [--urls http://127.0.0.1:8001,...]
+        messages/s and consumer lag per consumer group and topic (groups from the services' AsyncAPI)
 
 Lag is the high watermark (carried by fetch responses; the embedded broker's ListOffsets "latest" is
 wrong) minus the group's committed offset, summed over the topic's partitions."""
@@ -17,11 +17,12 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 
+import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from contracts.topics import with_dead_letters
 from runtime.broker import PARTITIONS, ensure_topics
+from runtime.system import DEFAULT_PORTS
 
 Offsets = dict[TopicPartition, int]
 
@@ -53,18 +54,39 @@ async def high_watermarks(bootstrap: str, topics: Iterable[str]) -> Offsets:
         await consumer.stop()
 
 
-async def committed(bootstrap: str, groups: Iterable[str] | None) -> dict[str, Offsets]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="fse-ops")
-    await admin.start()
-    try:
-        names = list(groups or [g[0] for g in await admin.list_consumer_groups()])
-        result: dict[str, Offsets] = {}
-        for group in sorted(names):
-            offsets = await admin.list_consumer_group_offsets(group)
-            result[group] = {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
-        return result
-    finally:
-        await admin.close()
+def subscriptions(urls: Iterable[str]) -> set[tuple[str, str]]:
+    """(consumer group, topic) pairs, read from each running service's AsyncAPI document (subscriber
+    titles are "group:topic"): the embedded broker does not answer ListGroups."""
+    pairs = set()
+    for url in urls:
+        try:
+            document = httpx.get(f"{url.rstrip('/')}/asyncapi.json", timeout=5).json()
+        except httpx.HTTPError:
+            continue
+        for name, channel in document.get("channels", {}).items():
+            group, _, _rest = name.partition(":")
+            pairs.add((group, channel["address"]))
+    return pairs
+
+
+async def committed(bootstrap: str, pairs: Iterable[tuple[str, str]]) -> dict[str, Offsets]:
+    """Each group's committed offsets (OffsetFetch through a consumer that never joins the group)."""
+    result: dict[str, Offsets] = defaultdict(dict)
+    for group, topic in sorted(pairs):
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+        await consumer.start()
+        try:
+            await consumer.topics()
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
+            ]
+            consumer.assign(partitions)
+            for tp in partitions:
+                offset = await consumer.committed(tp)
+                result[group][tp] = offset or 0
+        finally:
+            await consumer.stop()
+    return result
 
 
 def by_topic(offsets: Offsets) -> dict[str, int]:
@@ -74,13 +96,12 @@ def by_topic(offsets: Offsets) -> dict[str, int]:
     return totals
 
 
-async def lag(bootstrap: str, interval: float, groups: list[str] | None) -> str:
-    first_groups, first_marks = await committed(bootstrap, groups), None
-    topics = {tp.topic for offsets in first_groups.values() for tp in offsets}
-    first_marks = await high_watermarks(bootstrap, topics)
+async def lag(bootstrap: str, interval: float, pairs: set[tuple[str, str]]) -> str:
+    topics = {topic for _group, topic in pairs}
+    first_groups, first_marks = await committed(bootstrap, pairs), await high_watermarks(bootstrap, topics)
     began = time.monotonic()
     await asyncio.sleep(interval)
-    second_groups = await committed(bootstrap, groups)
+    second_groups = await committed(bootstrap, pairs)
     second_marks = await high_watermarks(bootstrap, topics)
     seconds = time.monotonic() - began
     produced_before, produced_now = by_topic(first_marks), by_topic(second_marks)
@@ -105,7 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     topics.add_argument("--min-insync-replicas", type=int)
     lags = commands.add_parser("lag", help="messages/s and consumer lag per group and topic")
     lags.add_argument("--interval", type=float, default=5.0)
-    lags.add_argument("--group", action="append", help="a consumer group (default: every group)")
+    default_urls = ",".join(f"http://127.0.0.1:{port}" for port in DEFAULT_PORTS.values())
+    lags.add_argument("--urls", default=default_urls, help="the services' base URLs, comma-separated")
     args = parser.parse_args(argv)
     if args.command == "topics":
         configs = {"unclean.leader.election.enable": "false"} if args.replication_factor > 1 else {}
@@ -118,7 +140,10 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(f"topics ready: {len(with_dead_letters())}")
     else:
-        print(asyncio.run(lag(args.bootstrap, args.interval, args.group)))
+        pairs = subscriptions(u for u in args.urls.split(",") if u)
+        if not pairs:
+            raise SystemExit(f"no service answered at {args.urls}")
+        print(asyncio.run(lag(args.bootstrap, args.interval, pairs)))
 
 
 if __name__ == "__main__":

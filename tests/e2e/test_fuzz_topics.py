@@ -77,6 +77,12 @@ def bad_messages(handled: set[str]) -> st.SearchStrategy[bytes]:
     )
 
 
+async def started_producer(bootstrap: str) -> AIOKafkaProducer:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    return producer
+
+
 def _bind(
     check: Callable[[str, set[bytes]], Awaitable[T]], topic: str, keys: set[bytes]
 ) -> Callable[[], Awaitable[T]]:
@@ -88,10 +94,8 @@ def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_claims
 ) -> None:
     handled = consumed(system)
     assert handled, "no consumed topics found"
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    producer = AIOKafkaProducer(bootstrap_servers=system.bootstrap_servers)
-    loop.run_until_complete(producer.start())
+    loop = asyncio.new_event_loop()  # Hypothesis drives a sync test; the Kafka calls run on this loop
+    producer = loop.run_until_complete(started_producer(system.bootstrap_servers))
     sent: dict[str, set[bytes]] = {topic: set() for topic in handled}
     try:
 
@@ -122,7 +126,6 @@ def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_claims
             assert headers["dlt-original-topic"] == topic
             assert headers["dlt-exception-class"]
             assert headers["dlt-exception-message"]
-    asyncio.set_event_loop(None)
     loop.close()
 
     response = submit(system, doctor, demo_claim("100001", "A1B2C3"))

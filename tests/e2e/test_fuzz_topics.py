@@ -99,7 +99,7 @@ def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_claims
     sent: dict[str, set[bytes]] = {topic: set() for topic in handled}
     try:
 
-        @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
         @given(st.data())
         def publish(data: st.DataObject) -> None:
             topic = data.draw(st.sampled_from(sorted(handled)))

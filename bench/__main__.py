@@ -28,6 +28,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds at each offered load")
     parser.add_argument("--intake", choices=("kafka", "http", "both"), default="both")
     parser.add_argument("--skip-raw", action="store_true", help="measure the pipeline only")
+    parser.add_argument(
+        "--stall-seconds", type=float, default=120, help="give up after this long without progress"
+    )
     parser.add_argument("--data-dir", type=Path, help="keep the system's data here (default: a temp dir)")
     return parser.parse_args(argv)
 
@@ -69,7 +72,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         "pipeline: intake -> eligibility -> tariff -> decision (-> notification for rejections)", flush=True
     )
     async with DecisionWatcher(system.bootstrap_servers) as watcher:
-        load = Load(system, token, watcher)
+        load = Load(system, token, watcher, args.stall_seconds)
         await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
         best: Run | None = None
         for intake in intakes:

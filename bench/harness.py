@@ -28,7 +28,12 @@ def start_system(data_dir: Path, bootstrap: str | None = None, **env: str) -> Sy
     extra = {"FSE_DEMO": "1", "AUTH_TOKEN_LIFETIME_SECONDS": "86400", **env}
     if bootstrap:
         extra["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-    return System.on_free_ports(data_dir, extra_env=extra).start()
+    system = System.on_free_ports(data_dir, extra_env=extra)
+    try:
+        return system.start()
+    except BaseException:
+        system.stop()  # no orphan processes when a service fails to start
+        raise
 
 
 def totp(secret: str) -> str:

@@ -98,9 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scaleout", description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=2000)
     parser.add_argument("--drain-seconds", type=float, default=180)
+    parser.add_argument("--data-dir", type=Path, help="keep the system's data here (default: a temp dir)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="fse-scaleout-") as scratch:
-        system = start_system(Path(scratch))
+        system = start_system(args.data_dir or Path(scratch))
         try:
             verdict, shares = asyncio.run(scale_out(system, args.claims, args.drain_seconds))
         finally:

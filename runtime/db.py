@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import weakref
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,20 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
 
 _write_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+_writing: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("fse_writing", default=frozenset())
+
+
+@contextlib.asynccontextmanager
+async def _exclusive(lock: asyncio.Lock, engine: AsyncEngine) -> AsyncIterator[None]:
+    held = _writing.get()
+    if id(engine.sync_engine) in held:
+        raise RuntimeError("a unit of work inside another on the same SQLite database would wait for itself")
+    async with lock:
+        token = _writing.set(held | {id(engine.sync_engine)})
+        try:
+            yield
+        finally:
+            _writing.reset(token)
 
 
 def write_lock(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[Any]:
@@ -90,7 +106,7 @@ def write_lock(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[An
     lock = _write_locks.get(engine.sync_engine)
     if lock is None:
         lock = _write_locks[engine.sync_engine] = asyncio.Lock()
-    return lock
+    return _exclusive(lock, engine)
 
 
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -76,7 +76,11 @@ class DeadLetterPublisher:
 
 
 async def ensure_topics(
-    bootstrap_servers: str, topics: Iterable[str], partitions: int = PARTITIONS, replication: int = 1
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    partitions: int = PARTITIONS,
+    replication: int = 1,
+    configs: dict[str, str] | None = None,
 ) -> None:
     """Create the topics that do not exist yet (idempotent); waits for the broker to answer."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="fse-admin")
@@ -91,7 +95,7 @@ async def ensure_topics(
     try:
         existing = set(await admin.list_topics())
         wanted = [
-            NewTopic(name, num_partitions=partitions, replication_factor=replication)
+            NewTopic(name, num_partitions=partitions, replication_factor=replication, topic_configs=configs)
             for name in topics
             if name not in existing
         ]

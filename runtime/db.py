@@ -3,6 +3,11 @@ Alembic migrations on both."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
+import weakref
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,9 +55,14 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+READ_ONLY = {"fse_read_only": True}
+"""Execution options for a transaction that only reads: on SQLite it begins DEFERRED, so it neither
+takes nor waits for the write lock (WAL readers see the last commit)."""
+
+
 def _sqlite_pragmas(engine: AsyncEngine) -> None:
     """WAL for concurrent readers, and BEGIN IMMEDIATE so that a writer waits for the lock up front
-    instead of failing when a read transaction tries to upgrade."""
+    instead of failing when a read transaction tries to upgrade (except transactions marked READ_ONLY)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -66,7 +76,37 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get("fse_read_only", False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+_write_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+_writing: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("fse_writing", default=frozenset())
+
+
+@contextlib.asynccontextmanager
+async def _exclusive(lock: asyncio.Lock, engine: AsyncEngine) -> AsyncIterator[None]:
+    held = _writing.get()
+    if id(engine.sync_engine) in held:
+        raise RuntimeError("a unit of work inside another on the same SQLite database would wait for itself")
+    async with lock:
+        token = _writing.set(held | {id(engine.sync_engine)})
+        try:
+            yield
+        finally:
+            _writing.reset(token)
+
+
+def write_lock(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[Any]:
+    """One writer at a time within this process on SQLite (PostgreSQL: no lock). SQLite allows a single
+    writer anyway; queueing writers here instead of in SQLite's busy handler (which polls with sleeps
+    of up to 100 ms) keeps commits back to back under load. Other processes still meet busy_timeout."""
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    lock = _write_locks.get(engine.sync_engine)
+    if lock is None:
+        lock = _write_locks[engine.sync_engine] = asyncio.Lock()
+    return _exclusive(lock, engine)
 
 
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

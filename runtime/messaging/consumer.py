@@ -8,6 +8,7 @@ unreachable) is retried, then the batch is handed back to Kafka to be redelivere
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from contracts.envelope import Envelope, Payload
-from contracts.registry import UnknownEventError, parse
+from contracts.registry import UnknownEventError, all_models, parse
 from contracts.topics import dead_letter
 from runtime.messaging.uow import Unit, UnitOfWork
 
@@ -53,6 +54,11 @@ class MessageRejectedError(Exception):
         super().__init__(message)
         self.notice = notice
         self.subject = subject
+
+
+@functools.cache
+def known_event_types() -> frozenset[str]:
+    return frozenset(event_type for event_type, _version in all_models())
 
 
 def describe_error(error: BaseException) -> str:
@@ -127,7 +133,9 @@ class Consumer:
             envelope = Envelope.model_validate_json(record.value)
             route = self.subscription.route(envelope)
             if route is None:
-                return None
+                if envelope.type not in known_event_types():
+                    raise UnknownEventError(f"type: no event type {envelope.type[:100]!r} is known")
+                return None  # an event of the stream that this group does not handle
             model, handler = route
             return Item(record, envelope, parse(envelope, model), handler)
         except (ValidationError, UnknownEventError, ValueError) as error:

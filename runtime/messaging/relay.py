@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from runtime.db import is_postgres
+from runtime.db import READ_ONLY, is_postgres, write_lock
 from runtime.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class OutboxRelay:
         client_id: str,
         poll_seconds: float = 0.5,
     ) -> None:
+        self._engine = engine
         self._sessions = sessions
         self._outbox = tables.outbox
         self._bootstrap_servers = bootstrap_servers
@@ -101,11 +102,13 @@ class OutboxRelay:
                 await self._delete(session, rows)
         else:
             async with self._sessions() as session:
+                await session.connection(execution_options=READ_ONLY)
                 rows = (await session.execute(query)).all()
                 await session.rollback()
             await self._send(rows)
-            async with self._sessions() as session, session.begin():
-                await self._delete(session, rows)
+            if rows:
+                async with write_lock(self._engine), self._sessions() as session, session.begin():
+                    await self._delete(session, rows)
         self.published += len(rows)
         return len(rows)
 

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, Payload
+from runtime.db import write_lock
 from runtime.messaging.tables import MessagingTables
 
 
@@ -85,7 +86,8 @@ class UnitOfWork:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Unit]:
-        async with self._sessions() as session, session.begin():
+        bind = self._sessions.kw["bind"]
+        async with write_lock(bind), self._sessions() as session, session.begin():
             unit = Unit(session, self._tables, self._source)
             yield unit
             await unit.flush_outbox()

@@ -1,0 +1,108 @@
+"""`python -m bench`: the raw broker (4 hops, aiokafka, no logic) and the whole pipeline in one run, with
+the same number of claims; then receipt and decision latency at fixed offered loads; then peak memory.
+
+    python -m bench                      # 20,000 claims, 10 s at each offered load
+    python -m bench --claims 2000 --duration 3   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.harness import log_in, start_system
+from bench.load import Load, Run
+from bench.raw import RawBroker, RawResult
+from bench.stats import machine, ms, peak_rss_mib, percentile
+from bench.watch import DecisionWatcher
+from runtime.system import System
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--claims", type=int, default=20_000, help="claims (and raw messages) for throughput")
+    parser.add_argument("--rates", default="300,1500", help="offered loads in claims/s, comma-separated")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds at each offered load")
+    parser.add_argument("--intake", choices=("kafka", "http", "both"), default="both")
+    parser.add_argument("--skip-raw", action="store_true", help="measure the pipeline only")
+    parser.add_argument(
+        "--stall-seconds", type=float, default=120, help="give up after this long without progress"
+    )
+    parser.add_argument("--data-dir", type=Path, help="keep the system's data here (default: a temp dir)")
+    return parser.parse_args(argv)
+
+
+def line(label: str, run: Run) -> str:
+    text = (
+        f"  {label:<34} {run.rate:8.0f} claims/s  decided {run.claims}"
+        f"  receipt p50 {ms(percentile(run.receipts, 50))} p99 {ms(percentile(run.receipts, 99))}"
+        f"  decision p50 {ms(percentile(run.decisions, 50))} p99 {ms(percentile(run.decisions, 99))}"
+    )
+    if run.offered_rate:
+        text += f"  (offered {run.offered_rate:.0f}/s)"
+    if run.errors or not run.complete:
+        text += f"  errors {run.errors} incomplete={not run.complete}"
+    return text
+
+
+def raw_line(label: str, result: RawResult) -> str:
+    return (
+        f"  {label:<34} {result.rate:8.0f} msg/s  delivered {result.messages}"
+        f"  p50 {ms(percentile(result.delays, 50))} p99 {ms(percentile(result.delays, 99))}"
+    )
+
+
+async def measure(args: argparse.Namespace, system: System) -> None:
+    rates = [float(r) for r in args.rates.split(",") if r]
+    intakes = ["kafka", "http"] if args.intake == "both" else [args.intake]
+    raw: RawResult | None = None
+    if not args.skip_raw:
+        print("raw broker: 1 KB messages through 4 hops (aiokafka, batched, no logic)", flush=True)
+        async with RawBroker(system.bootstrap_servers) as broker:
+            await broker.run(min(1000, args.claims))  # warm-up
+            raw = await broker.run(args.claims)
+            print(raw_line("throughput", raw), flush=True)
+            for rate in rates:
+                print(raw_line(f"at {rate:.0f}/s offered", await broker.run(int(rate * args.duration), rate)))
+    token = await asyncio.to_thread(log_in, system)
+    print(
+        "pipeline: intake -> eligibility -> tariff -> decision (-> notification for rejections)", flush=True
+    )
+    async with DecisionWatcher(system.bootstrap_servers) as watcher:
+        load = Load(system, token, watcher, args.stall_seconds)
+        await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
+        best: Run | None = None
+        for intake in intakes:
+            run = await (load.kafka(args.claims) if intake == "kafka" else load.http(args.claims))
+            print(line(f"throughput, intake over {intake}", run), flush=True)
+            best = run if best is None or run.rate > best.rate else best
+        for rate in rates:
+            for intake in intakes:
+                count = int(rate * args.duration)
+                run = await (load.kafka(count, rate) if intake == "kafka" else load.http(count, rate))
+                print(line(f"at {rate:.0f}/s offered, over {intake}", run), flush=True)
+    if raw and best:
+        print(f"ratio pipeline / raw 4 hops: {best.rate / raw.rate:.2f} ({best.rate:.0f} / {raw.rate:.0f})")
+    print("peak memory (VmHWM) per service:")
+    for name, process in system.processes.items():
+        rss = peak_rss_mib(process.pid)
+        print(f"  {name:<14} {'n/a' if rss is None else f'{rss:.0f} MiB'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    print(f"bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
+        system = start_system(args.data_dir or Path(scratch))
+        try:
+            asyncio.run(measure(args, system))
+        finally:
+            system.stop()
+    print(f"done, {machine()}")
+
+
+if __name__ == "__main__":
+    main()

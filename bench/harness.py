@@ -1,0 +1,96 @@
+"""The whole system started for a measurement (as `make run` starts it, demo data on), a logged-in
+practitioner, and the claims the measurements send."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from contracts.claims import ClaimSubmittedV1
+from contracts.common import ClaimContent
+from contracts.envelope import Envelope
+from runtime.system import System
+
+DEMO_PASSWORD = "demo correct horse battery"  # noqa: S105 - the embedded default's printed demo credential
+# Every fifth claim is for an insured whose rights are closed: rejected, so notifications has work too.
+ACCEPTED = ("100001", "A1B2C3")
+REJECTED = ("100003", "K1L2M3")
+
+
+def start_system(data_dir: Path, bootstrap: str | None = None, **env: str) -> System:
+    extra = {"FSE_DEMO": "1", "AUTH_TOKEN_LIFETIME_SECONDS": "86400", **env}
+    if bootstrap:
+        extra["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+    system = System.on_free_ports(data_dir, extra_env=extra)
+    try:
+        return system.start()
+    except BaseException:
+        system.stop()  # no orphan processes when a service fails to start
+        raise
+
+
+def totp(secret: str) -> str:
+    oathtool = shutil.which("oathtool")
+    if oathtool is None:
+        raise RuntimeError("oathtool is required (apt-get install oathtool)")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return subprocess.run(
+        [oathtool, "--totp", "-b", "--now", now, secret], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def log_in(system: System, login: str = "dr.martin") -> str:
+    """An access token for a demo account, obtained as a person would (password, then TOTP)."""
+    text = (system.data_dir / "demo" / "auth.txt").read_text()
+    match = re.search(rf"^{re.escape(login)}\s+\S+\s+TOTP secret (\S+)", text, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"no demo account {login}")
+    with httpx.Client(base_url=system.url("auth"), timeout=10) as client:
+        first = client.post("/auth/login", json={"login": login, "password": DEMO_PASSWORD})
+        first.raise_for_status()
+        second = client.post(
+            "/auth/login/totp", json={"mfa_token": first.json()["mfa_token"], "code": totp(match.group(1))}
+        )
+        second.raise_for_status()
+    return str(second.json()["access_token"])
+
+
+def claim(number: int, run: str) -> dict[str, Any]:
+    matricule, code = REJECTED if number % 5 == 4 else ACCEPTED
+    return {
+        "submission_id": f"bench-{run}-{number}",
+        "fund": "CCSS",
+        "matricule": matricule,
+        "code_fse": code,
+        "profession": "medecin",
+        "acts": [
+            {
+                "nomenclature": "NGAP",
+                "code": "G",
+                "coefficient": "1",
+                "date_of_care": date.today().isoformat(),
+            }
+        ],
+    }
+
+
+def submission(token: str, body: dict[str, Any]) -> tuple[bytes, bytes]:
+    """The (key, value) of a ClaimSubmitted transmission on fse.claims.submitted."""
+    content = ClaimContent.model_validate(body)
+    envelope = Envelope.wrap(
+        ClaimSubmittedV1(access_token=token, claim=content),
+        source="practice-software/bench",
+        subject=content.submission_id,
+    )
+    return content.submission_id.encode(), envelope.model_dump_json().encode()
+
+
+def new_run() -> str:
+    return uuid.uuid4().hex[:8]

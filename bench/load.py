@@ -1,0 +1,123 @@
+"""Load on the whole pipeline: as fast as possible (throughput) or open-loop at a fixed offered rate
+(latency), with intake over HTTP (POST /claims) or Kafka (ClaimSubmitted on fse.claims.submitted)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from bench.harness import claim, new_run, submission
+from bench.watch import DecisionWatcher
+from contracts import topics
+from runtime.system import System
+
+
+@dataclass
+class Run:
+    intake: str
+    claims: int
+    seconds: float = 0.0
+    offered_rate: float = 0.0
+    complete: bool = True
+    errors: int = 0
+    receipts: list[float] = field(default_factory=list)
+    decisions: list[float] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.claims / self.seconds if self.seconds else 0.0
+
+
+class Load:
+    def __init__(
+        self, system: System, token: str, watcher: DecisionWatcher, stall_timeout: float = 60
+    ) -> None:
+        self.system = system
+        self.token = token
+        self.watcher = watcher
+        self.stall_timeout = stall_timeout
+
+    async def kafka(self, count: int, rate: float | None = None) -> Run:
+        run, tag = Run("kafka", count), new_run()
+        messages = [submission(self.token, claim(i, tag)) for i in range(count)]
+        sent: dict[str, float] = {}
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self.system.bootstrap_servers,
+            acks="all",
+            linger_ms=2,
+            max_batch_size=256 * 1024,
+        )
+        await producer.start()
+        try:
+            started = time.time()
+            futures = []
+            for i, (key, value) in enumerate(messages):
+                if rate:
+                    delay = started + i / rate - time.time()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                sent[key.decode()] = time.time()
+                futures.append(await producer.send(topics.CLAIM_SUBMISSIONS, value, key=key))
+            await asyncio.gather(*futures)
+            run.offered_rate = count / max(time.time() - started, 1e-9)
+        finally:
+            await producer.stop()
+        return await self._finish(run, started, sent)
+
+    async def http(self, count: int, rate: float | None = None, concurrency: int = 64) -> Run:
+        """Open-loop at `rate` per second, or closed-loop with `concurrency` clients when rate is None."""
+        run, tag = Run("http", count), new_run()
+        bodies = [claim(i, tag) for i in range(count)]
+        sent: dict[str, float] = {}
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with httpx.AsyncClient(
+            base_url=self.system.url("claims"), headers=headers, limits=limits, timeout=30
+        ) as client:
+
+            async def post(body: dict[str, object]) -> None:
+                begin = time.time()
+                sent[str(body["submission_id"])] = begin
+                try:
+                    response = await client.post("/claims", json=body)
+                    if response.status_code == 202:
+                        run.receipts.append(time.time() - begin)
+                        return
+                except httpx.HTTPError:
+                    pass
+                run.errors += 1
+                sent.pop(str(body["submission_id"]), None)
+
+            started = time.time()
+            if rate:
+                tasks = []
+                for i, body in enumerate(bodies):
+                    delay = started + i / rate - time.time()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    tasks.append(asyncio.create_task(post(body)))
+                run.offered_rate = count / max(time.time() - started, 1e-9)
+                await asyncio.gather(*tasks)
+            else:
+                queue = iter(bodies)
+
+                async def worker() -> None:
+                    for body in queue:
+                        await post(body)
+
+                await asyncio.gather(*(worker() for _ in range(concurrency)))
+                run.offered_rate = count / max(time.time() - started, 1e-9)
+        return await self._finish(run, started, sent)
+
+    async def _finish(self, run: Run, started: float, sent: dict[str, float]) -> Run:
+        wanted = set(sent)
+        run.complete = await self.watcher.wait_for(wanted, self.stall_timeout)
+        decided = {s: self.watcher.decided[s] for s in wanted if s in self.watcher.decided}
+        run.decisions = [decided[s] - sent[s] for s in decided]
+        run.seconds = (max(decided.values()) - started) if decided else 0.0
+        run.claims = len(decided)
+        return run

@@ -1,0 +1,77 @@
+"""Watches fse.claims without joining a group: when each submission was received (ClaimReceived) and
+decided (ClaimAccepted / ClaimRejected), as seen by a client of the broker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from contracts import topics
+
+DECISIONS = {b"ClaimAccepted", b"ClaimRejected"}
+
+
+class DecisionWatcher:
+    def __init__(self, bootstrap: str) -> None:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10, max_poll_records=2000
+        )
+        self._task: asyncio.Task[None] | None = None
+        self.submission_of: dict[str, str] = {}  # reference -> submission id
+        self.decided: dict[str, float] = {}  # submission id -> time the decision was seen
+        self.decisions: dict[str, int] = {}  # submission id -> decisions seen (1 expected)
+
+    async def __aenter__(self) -> DecisionWatcher:
+        await self._consumer.start()
+        await self._consumer.topics()
+        partitions = [
+            TopicPartition(topics.CLAIMS, p)
+            for p in sorted(self._consumer.partitions_for_topic(topics.CLAIMS) or [])
+        ]
+        self._consumer.assign(partitions)
+        # From the beginning: the embedded broker's "latest" offset is unreliable; earlier claims' events
+        # are ignored because their ClaimReceived names no submission of this run.
+        await self._consumer.seek_to_beginning(*partitions)
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._consumer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=10)
+            now = time.time()
+            for records in batches.values():
+                for record in records:
+                    kind = dict(record.headers).get("ce_type", b"")
+                    reference = (record.key or b"").decode()
+                    if kind == b"ClaimReceived":
+                        body = json.loads(record.value)
+                        self.submission_of[reference] = body["data"]["claim"]["submission_id"]
+                    elif kind in DECISIONS and reference in self.submission_of:
+                        submission = self.submission_of[reference]
+                        self.decided.setdefault(submission, now)
+                        self.decisions[submission] = self.decisions.get(submission, 0) + 1
+
+    async def wait_for(self, submissions: set[str], stall_seconds: float) -> bool:
+        """True once every submission is decided; False if `stall_seconds` pass without progress."""
+        remaining, progress = set(submissions), time.monotonic()
+        while remaining:
+            left = {s for s in remaining if s not in self.decided}
+            if len(left) < len(remaining):
+                progress = time.monotonic()
+            elif time.monotonic() - progress > stall_seconds:
+                return False
+            remaining = left
+            if remaining:
+                await asyncio.sleep(0.2)
+        return True

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from contracts.topics import with_dead_letters
 from runtime.messaging.relay import make_producer

@@ -1,0 +1,89 @@
+"""Prior approvals (entente préalable): a practitioner's request, the fund's decision, the status."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.common import Fund, Nomenclature
+from contracts.eligibility import PriorApprovalRequestedV1
+from contracts.rights import Decision, PriorApprovalDecidedV1
+from runtime.messaging.consumer import MessageRejectedError
+from runtime.messaging.uow import Unit
+from runtime.security import Actor
+from services.eligibility.adapters.approvals import ApprovalRepository
+from services.eligibility.domain.approvals import ApprovalStatus
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_reference(now: datetime) -> str:
+    return f"EP-{now:%Y%m%d}-" + "".join(secrets.choice(ALPHABET) for _ in range(8))
+
+
+async def request_approval(
+    unit: Unit,
+    actor: Actor,
+    insured: tuple[Fund, str, int],
+    act: tuple[Nomenclature, str],
+    note: str | None,
+    now: datetime,
+) -> str:
+    """Record a pending request for the insured's beneficiary (already identified by the caller with
+    the code FSE) and tell the back office."""
+    fund, matricule, rank = insured
+    reference = new_reference(now)
+    await ApprovalRepository(unit.session).add(
+        reference=reference,
+        fund=fund.value,
+        matricule=matricule,
+        rank=rank,
+        nomenclature=act[0].value,
+        act_code=act[1],
+        practitioner_id=actor.practitioner_id,
+        status=ApprovalStatus.PENDING.value,
+        requested_at=now,
+    )
+    unit.emit(
+        PriorApprovalRequestedV1(
+            reference=reference,
+            fund=fund,
+            matricule=matricule,
+            beneficiary_rank=rank,
+            nomenclature=act[0],
+            act_code=act[1],
+            practitioner_id=actor.practitioner_id or actor.user_id,
+            entered_by=actor.user_id,
+            requested_at=now,
+            note=note,
+        ),
+        subject=reference,
+    )
+    return reference
+
+
+async def record_decision(session: AsyncSession, event: PriorApprovalDecidedV1) -> None:
+    repository = ApprovalRepository(session)
+    status = ApprovalStatus.GRANTED if event.decision is Decision.GRANTED else ApprovalStatus.REFUSED
+    known = await repository.get(event.reference)
+    if known is None:
+        if event.rank is None or event.nomenclature is None or event.act_code is None:
+            raise MessageRejectedError("reference: no such request; rank, nomenclature and act_code needed")
+        await repository.add(
+            reference=event.reference,
+            fund=event.fund.value,
+            matricule=event.matricule,
+            rank=event.rank,
+            nomenclature=event.nomenclature.value,
+            act_code=event.act_code,
+            status=status.value,
+            requested_at=event.decided_at,
+            decided_at=event.decided_at,
+            valid_until=event.valid_until,
+        )
+        return
+    if (known["fund"], known["matricule"]) != (event.fund.value, event.matricule):
+        raise MessageRejectedError("reference: belongs to another insured")
+    await repository.decide(event.reference, status, event.decided_at, event.valid_until)

@@ -92,13 +92,22 @@ def test_acts_needing_approval_need_a_granted_one_for_that_act() -> None:
 def test_an_old_code_is_accepted_only_during_the_grace_period() -> None:
     old, new = b"o" * 32, b"n" * 32
     grace = timedelta(days=30)
-    codes = CodeFse(old).rotated(new, AT, grace)
+    codes = CodeFse().issued(old, AT - timedelta(days=365), grace).issued(new, AT, grace)
     household = Household(codes, HOUSEHOLD.colours, HOUSEHOLD.members)
     day = [act(date(2026, 3, 1))]
     assert check(household, new, AT, 0, day).eligible
     assert check(household, old, AT + grace - timedelta(seconds=1), 0, day).eligible
     assert check(household, old, AT + grace, 0, day).reason_code == "CODE_FSE_INVALID"
-    assert codes.rotated(new, AT + grace, grace) == codes
+    assert codes.issued(new, AT + grace, grace) == codes
+    assert codes.issued(old, AT, grace) == codes
+
+
+def test_codes_arriving_out_of_order_end_as_in_order() -> None:
+    old, new = b"o" * 32, b"n" * 32
+    grace = timedelta(days=30)
+    in_order = CodeFse().issued(old, AT - timedelta(days=365), grace).issued(new, AT, grace)
+    late = CodeFse().issued(new, AT, grace).issued(old, AT - timedelta(days=365), grace)
+    assert late == in_order
 
 
 def test_age_on_a_day() -> None:

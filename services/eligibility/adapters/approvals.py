@@ -32,3 +32,10 @@ class ApprovalRepository:
             .where(approvals.c.reference == reference)
             .values(status=status.value, decided_at=decided_at, valid_until=valid_until)
         )
+
+    async def complete(self, reference: str, rank: int, nomenclature: str, act_code: str) -> None:
+        await self.session.execute(
+            approvals.update()
+            .where(approvals.c.reference == reference)
+            .values(rank=rank, nomenclature=nomenclature, act_code=act_code)
+        )

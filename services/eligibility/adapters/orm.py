@@ -29,6 +29,7 @@ households = Table(
     Column("fund", String(8), primary_key=True),
     Column("matricule", String(12), primary_key=True),
     Column("code_fse_digest", LargeBinary(32)),
+    Column("code_issued_at", UtcDateTime),
     Column("previous_code_digest", LargeBinary(32)),
     Column("previous_code_until", UtcDateTime),
     Column("complementary_insurer_email", EncryptedText),

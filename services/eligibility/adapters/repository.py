@@ -45,7 +45,9 @@ class RegistryRepository:
             )
         )
         return Household(
-            code=CodeFse(row.code_fse_digest, row.previous_code_digest, row.previous_code_until),
+            code=CodeFse(
+                row.code_fse_digest, row.previous_code_digest, row.previous_code_until, row.code_issued_at
+            ),
             colours={year: CardColour(colour) for year, colour in colours},
             members={
                 rank: Beneficiary(rank, tuple(spans[(rank, "rights")]), tuple(spans[(rank, "etm")]))

@@ -76,7 +76,9 @@ class RegistryWriter:
         row = (await self.session.execute(select(households).where(where))).one_or_none()
         if row is None:
             return CodeFse()
-        return CodeFse(row.code_fse_digest, row.previous_code_digest, row.previous_code_until)
+        return CodeFse(
+            row.code_fse_digest, row.previous_code_digest, row.previous_code_until, row.code_issued_at
+        )
 
     async def set_code(self, code: CodeFse) -> None:
         await self.ensure_household()
@@ -87,6 +89,7 @@ class RegistryWriter:
                 "code_fse_digest": code.current,
                 "previous_code_digest": code.previous,
                 "previous_code_until": code.previous_until,
+                "code_issued_at": code.issued_at,
             },
         )
 

@@ -90,6 +90,7 @@ def upgrade() -> None:
         "SELECT fund, matricule, 2020, card_colour FROM households"
     )
     with op.batch_alter_table("households", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("code_issued_at", runtime.db.UtcDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("previous_code_digest", sa.LargeBinary(length=32), nullable=True))
         batch_op.add_column(
             sa.Column("previous_code_until", runtime.db.UtcDateTime(timezone=True), nullable=True)
@@ -142,6 +143,7 @@ def downgrade() -> None:
         batch_op.drop_column("complementary_insurer_email")
         batch_op.drop_column("previous_code_until")
         batch_op.drop_column("previous_code_digest")
+        batch_op.drop_column("code_issued_at")
 
     op.drop_table("throttles")
     with op.batch_alter_table("lookup_audit", schema=None) as batch_op:

@@ -64,26 +64,30 @@ async def request_approval(
     return reference
 
 
-async def record_decision(session: AsyncSession, event: PriorApprovalDecidedV1) -> None:
+async def record_decision(session: AsyncSession, event: PriorApprovalDecidedV1, newest: bool) -> None:
+    """Apply the fund's decision if it is the newest about this approval. An approval requested outside
+    this service (on paper) is registered from the act the decision names; a decision that arrives before
+    the one naming the act is kept, and matches no claim until the act is known."""
     repository = ApprovalRepository(session)
     status = ApprovalStatus.GRANTED if event.decision is Decision.GRANTED else ApprovalStatus.REFUSED
     known = await repository.get(event.reference)
+    if known is not None and (known["fund"], known["matricule"]) != (event.fund.value, event.matricule):
+        raise MessageRejectedError("reference: belongs to another insured")
     if known is None:
-        if event.rank is None or event.nomenclature is None or event.act_code is None:
-            raise MessageRejectedError("reference: no such request; rank, nomenclature and act_code needed")
         await repository.add(
             reference=event.reference,
             fund=event.fund.value,
             matricule=event.matricule,
-            rank=event.rank,
-            nomenclature=event.nomenclature.value,
-            act_code=event.act_code,
+            rank=-1 if event.rank is None else event.rank,
+            nomenclature=event.nomenclature.value if event.nomenclature else "",
+            act_code=event.act_code or "",
             status=status.value,
             requested_at=event.decided_at,
             decided_at=event.decided_at,
             valid_until=event.valid_until,
         )
         return
-    if (known["fund"], known["matricule"]) != (event.fund.value, event.matricule):
-        raise MessageRejectedError("reference: belongs to another insured")
-    await repository.decide(event.reference, status, event.decided_at, event.valid_until)
+    if known["act_code"] == "" and event.rank is not None and event.nomenclature and event.act_code:
+        await repository.complete(event.reference, event.rank, event.nomenclature.value, event.act_code)
+    if newest:
+        await repository.decide(event.reference, status, event.decided_at, event.valid_until)

@@ -43,8 +43,6 @@ def _aspect(event: InsuredFact) -> str:
             return f"etm:{event.rank}:{event.scope}:{event.start.isoformat()}"
         case CardColourSetV1():
             return f"colour:{event.year}"
-        case CodeFseIssuedV1():
-            return "code"
         case PriorApprovalDecidedV1():
             return f"approval:{event.reference}"
     raise TypeError(type(event).__name__)
@@ -63,13 +61,6 @@ def handlers(grace: timedelta) -> dict[type[Payload], Callable[[Unit, Envelope, 
     async def colour(writer: RegistryWriter, event: CardColourSetV1) -> None:
         await writer.set_colour(event.year, event.colour)
 
-    async def code(writer: RegistryWriter, event: CodeFseIssuedV1) -> None:
-        digest = code_fse_digest(event.fund, event.matricule, event.code_fse)
-        await writer.set_code((await writer.code()).rotated(digest, event.issued_at, grace))
-
-    async def approval(writer: RegistryWriter, event: PriorApprovalDecidedV1) -> None:
-        await record_decision(writer.session, event)
-
     def guarded(apply: Apply) -> Callable[[Unit, Envelope, Any], Awaitable[None]]:
         async def handle(unit: Unit, _envelope: Envelope, event: InsuredFact) -> None:
             writer = RegistryWriter(unit.session, event.fund, event.matricule)
@@ -80,6 +71,17 @@ def handlers(grace: timedelta) -> dict[type[Payload], Callable[[Unit, Envelope, 
                 log.info("stale %s (sequence %d) ignored", event.event_type, event.sequence)
 
         return handle
+
+    async def approval(unit: Unit, _envelope: Envelope, event: PriorApprovalDecidedV1) -> None:
+        writer = RegistryWriter(unit.session, event.fund, event.matricule)
+        await writer.ensure_household()
+        await record_decision(unit.session, event, await writer.advance(_aspect(event), event.sequence))
+
+    async def code(unit: Unit, _envelope: Envelope, event: CodeFseIssuedV1) -> None:
+        """Ordered by issue time rather than sequence, so that a late old code still gets its grace."""
+        writer = RegistryWriter(unit.session, event.fund, event.matricule)
+        digest = code_fse_digest(event.fund, event.matricule, event.code_fse)
+        await writer.set_code((await writer.code()).issued(digest, event.issued_at, grace))
 
     async def contact(unit: Unit, _envelope: Envelope, event: InsuredContactChangedV1) -> None:
         writer = RegistryWriter(unit.session, event.fund, event.matricule)
@@ -94,7 +96,7 @@ def handlers(grace: timedelta) -> dict[type[Payload], Callable[[Unit, Envelope, 
         EtmGrantedV1: guarded(etm),
         EtmEndedV1: guarded(etm),
         CardColourSetV1: guarded(colour),
-        CodeFseIssuedV1: guarded(code),
-        PriorApprovalDecidedV1: guarded(approval),
+        CodeFseIssuedV1: code,
+        PriorApprovalDecidedV1: approval,
         InsuredContactChangedV1: contact,
     }

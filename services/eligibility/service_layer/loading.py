@@ -17,7 +17,7 @@ async def load_household(
     """Idempotent: loading the same household twice leaves one copy of each fact."""
     writer = RegistryWriter(session, record.fund, record.matricule)
     digest = code_fse_digest(record.fund, record.matricule, record.code_fse)
-    await writer.set_code((await writer.code()).rotated(digest, now, grace))
+    await writer.set_code((await writer.code()).issued(digest, now, grace))
     for member in record.members.values():
         await writer.put_member(member.facts)
         for period in member.rights:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
 from sqlalchemy import select
 
@@ -97,3 +98,23 @@ async def emitted(uow: UnitOfWork, event_type: str) -> list[dict[str, Any]]:
         )
         bodies = list(rows.scalars())
     return [Envelope.model_validate_json(body).data for body in bodies]
+
+
+async def published(bootstrap: str, topic: str, key: str, timeout: float = 30.0) -> Envelope:
+    """The first event published on `topic` under `key`, read from the beginning without joining a group."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10)
+    await consumer.start()
+    try:
+        await consumer.topics()
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                for record in records:
+                    if record.key == key.encode():
+                        return Envelope.model_validate_json(record.value)
+        raise AssertionError(f"nothing published under the key within {timeout}s")
+    finally:
+        await consumer.stop()

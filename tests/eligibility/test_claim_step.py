@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -117,6 +118,6 @@ async def test_every_reason_code_of_the_claim_step(uow: UnitOfWork, topic: str, 
     assert accepted["claim"]["submission_id"] == "sub-000001"
 
 
-async def _all_checked(uow: UnitOfWork, count: int) -> list[dict[str, object]] | None:
+async def _all_checked(uow: UnitOfWork, count: int) -> list[dict[str, Any]] | None:
     verdicts = await emitted(uow, "EligibilityChecked")
     return verdicts if len(verdicts) >= count else None

@@ -19,4 +19,5 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         routers=[http.router],
         subscriptions=stream.subscriptions,
         on_startup=[demo.seed],
+        on_shutdown=[demo.stop],
     )

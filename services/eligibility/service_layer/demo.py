@@ -3,6 +3,8 @@ use, then generated ones (domain/demo_data.py)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import UTC, date, datetime
 from typing import cast
 
@@ -18,6 +20,8 @@ from services.eligibility.domain.rights import Period
 from services.eligibility.service_layer.loading import load_household
 from services.eligibility.settings import Settings
 
+log = logging.getLogger(__name__)
+CHUNK = 25
 OPEN = Period(date(2020, 1, 1), None)
 ALD = Period(date(2020, 1, 1), None, "ALD")
 CLOSED = Period(date(2020, 1, 1), date(2025, 12, 31))
@@ -59,6 +63,8 @@ def fixed_households() -> list[HouseholdRecord]:
 
 
 async def seed(runtime: Runtime) -> None:
+    """The fixed households at once; the generated ones in the background, in small transactions, so
+    that the service answers (and publishes) while they load."""
     settings = cast(Settings, runtime.settings)
     if not settings.demo:
         return
@@ -66,9 +72,10 @@ async def seed(runtime: Runtime) -> None:
     async with runtime.uow() as unit:
         if (await unit.session.execute(select(func.count()).select_from(households))).scalar_one():
             return
-        generated = generate(settings.demo_households, now.year)
-        for record in fixed_households() + generated:
+        for record in fixed_households():
             await load_household(unit.session, record, now, settings.code_fse_grace)
+    generated = generate(settings.demo_households, now.year)
+    runtime.extras["demo"] = asyncio.create_task(_load(runtime, generated, now), name="demo-households")
     lines = [
         f"{fund.value:5} matricule {matricule} code FSE {code} card {colour.value:5} "
         f"{'rights CLOSED' if people[0][4] == CLOSED else 'rights open'}"
@@ -78,3 +85,19 @@ async def seed(runtime: Runtime) -> None:
     demo_dir = settings.data_dir / "demo"
     demo_dir.mkdir(parents=True, exist_ok=True)
     (demo_dir / "eligibility.txt").write_text("Demo households\n" + "\n".join(lines) + "\n")
+
+
+async def _load(runtime: Runtime, records: list[HouseholdRecord], now: datetime) -> None:
+    grace = cast(Settings, runtime.settings).code_fse_grace
+    for start in range(0, len(records), CHUNK):
+        async with runtime.uow() as unit:
+            for record in records[start : start + CHUNK]:
+                await load_household(unit.session, record, now, grace)
+    log.info("%d generated demo households loaded", len(records))
+
+
+async def stop(runtime: Runtime) -> None:
+    task = runtime.extras.pop("demo", None)
+    if task is not None:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -89,10 +89,14 @@ async def seed(runtime: Runtime) -> None:
 
 async def _load(runtime: Runtime, records: list[HouseholdRecord], now: datetime) -> None:
     grace = cast(Settings, runtime.settings).code_fse_grace
-    for start in range(0, len(records), CHUNK):
-        async with runtime.uow() as unit:
-            for record in records[start : start + CHUNK]:
-                await load_household(unit.session, record, now, grace)
+    try:
+        for start in range(0, len(records), CHUNK):
+            async with runtime.uow() as unit:
+                for record in records[start : start + CHUNK]:
+                    await load_household(unit.session, record, now, grace)
+    except Exception as error:
+        log.error("demo households not loaded: %s", type(error).__name__)
+        raise
     log.info("%d generated demo households loaded", len(records))
 
 

@@ -3,6 +3,7 @@ databases: roles, constant answers, throttling of code guessing, the audit trail
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -97,6 +98,25 @@ async def test_guessing_codes_is_throttled_per_matricule(
     assert 0 < int(locked.headers["Retry-After"]) <= 15 * 60
     other = {"fund": "CAMTI", "matricule": "250002", "code_fse": "XYZ123"}
     assert (await client.post("/lookup", json=other, headers=honest)).status_code == 200
+
+
+async def test_concurrent_guesses_are_all_counted(
+    client: httpx.AsyncClient, uow: UnitOfWork, data_dir: Path
+) -> None:
+    """Thirty guesses at once on one matricule: at most five are checked, every one is audited."""
+    await seed(uow)
+    callers = [bearer(data_dir, Role.PRACTITIONER, f"dr.swarm{n}", f"P-{n}") for n in range(30)]
+    responses = await asyncio.gather(
+        *(
+            client.post("/lookup", json={**CARD, "code_fse": f"SWARM{n:02d}"}, headers=h)
+            for n, h in enumerate(callers)
+        )
+    )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [404] * 5 + [429] * 25
+    async with uow() as unit:
+        outcomes = (await unit.session.execute(select(lookup_audit.c.outcome))).scalars().all()
+    assert sorted(outcomes) == ["refused"] * 5 + ["throttled"] * 25
 
 
 async def test_guessing_codes_is_throttled_per_caller(

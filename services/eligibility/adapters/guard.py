@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from runtime.crypto import fingerprint
@@ -20,10 +21,15 @@ class GuardRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def counter(self, key: bytes) -> Counter | None:
+    async def counter(self, key: bytes, now: datetime) -> Counter:
+        """The key's counter, created if new and locked until the transaction ends, so that concurrent
+        failures are all counted."""
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        fresh = {"key": key, "failures": 0, "window_start": now, "blocked_until": None}
+        await self.session.execute(dialect.insert(throttles).values(**fresh).on_conflict_do_nothing())
         query = select(throttles).where(throttles.c.key == key).with_for_update()
-        row = (await self.session.execute(query)).one_or_none()
-        return None if row is None else Counter(row.failures, row.window_start, row.blocked_until)
+        row = (await self.session.execute(query)).one()
+        return Counter(row.failures, row.window_start, row.blocked_until)
 
     async def put_counter(self, key: bytes, counter: Counter) -> None:
         values = {
@@ -31,14 +37,7 @@ class GuardRepository:
             "window_start": counter.window_start,
             "blocked_until": counter.blocked_until,
         }
-        updated = await self.session.execute(
-            throttles.update().where(throttles.c.key == key).values(**values)
-        )
-        if updated.rowcount == 0:  # type: ignore[attr-defined]
-            await self.session.execute(throttles.insert().values(key=key, **values))
-
-    async def clear(self, key: bytes) -> None:
-        await self.session.execute(throttles.delete().where(throttles.c.key == key))
+        await self.session.execute(throttles.update().where(throttles.c.key == key).values(**values))
 
     async def audit(
         self,

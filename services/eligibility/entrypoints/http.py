@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, cast
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from contracts.common import CardColour, CodeFse, Fund, Matricule, Nomenclature
@@ -94,9 +94,10 @@ async def _identify(runtime: RuntimeDep, actor: Actor, who: Identification) -> H
 
 
 @router.post("/lookup", response_model=HouseholdOut)
-async def lookup(who: Identification, actor: Portal, runtime: RuntimeDep) -> HouseholdOut:
+async def lookup(who: Identification, actor: Portal, runtime: RuntimeDep, response: Response) -> HouseholdOut:
     """The household of a card (matricule + code FSE + fund): members with ages, card colour, ETM, HNP,
     open prior approvals. Failures are throttled per matricule and per caller; every lookup is audited."""
+    response.headers["Cache-Control"] = "no-store"
     return await _identify(runtime, actor, who)
 
 

@@ -12,7 +12,7 @@ from runtime.messaging.uow import UnitOfWork
 from runtime.security import Actor
 from services.eligibility.adapters.guard import GuardRepository
 from services.eligibility.adapters.repository import RegistryRepository, code_fse_digest
-from services.eligibility.domain.throttle import Counter, Limit, first_failure
+from services.eligibility.domain.throttle import Limit
 from services.eligibility.domain.view import HouseholdView, household_view
 
 MONACO = ZoneInfo("Europe/Monaco")
@@ -30,10 +30,6 @@ class LookupResult:
     retry_after: timedelta | None = None
 
 
-def _failed(counter: Counter | None, now: datetime, limit: Limit) -> Counter:
-    return counter.after_failure(now, limit) if counter else first_failure(now, limit)
-
-
 async def look_up(
     uow: UnitOfWork, actor: Actor, insured: tuple[Fund, str, str], limits: Limits, now: datetime
 ) -> LookupResult:
@@ -47,8 +43,9 @@ async def look_up(
     who = (actor.user_id, actor.role.value, actor.practitioner_id)
     async with uow() as unit:
         guard = GuardRepository(unit.session)
-        counters = [await guard.counter(key) for key in keys]
-        locks = [c.blocked_until - now for c in counters if c and c.blocked_until and c.blocked(now)]
+        by_key = {key: await guard.counter(key, now) for key in sorted(keys)}  # one lock order
+        counters = [by_key[key] for key in keys]
+        locks = [c.blocked_until - now for c in counters if c.blocked_until and c.blocked(now)]
         if locks:
             await guard.audit(now, who, fund.value, matricule, "throttled")
             return LookupResult(retry_after=max(locks))
@@ -57,7 +54,7 @@ async def look_up(
         digest = code_fse_digest(fund, matricule, code)
         if household is None or not household.code.accepts(digest, now) or not household.members:
             for key, counter, limit in zip(keys, counters, (limits.matricule, limits.caller), strict=True):
-                await guard.put_counter(key, _failed(counter, now, limit))
+                await guard.put_counter(key, counter.after_failure(now, limit))
             await guard.audit(now, who, fund.value, matricule, "refused")
             return LookupResult()
         await guard.audit(now, who, fund.value, matricule, "found")

@@ -7,6 +7,8 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contracts.common import CardColour, Fund
 from contracts.envelope import Envelope
@@ -52,8 +54,9 @@ LEO = MemberFacts(
 )
 
 
-def history() -> list[Envelope]:
+def history(matricule: str = "130001") -> list[Envelope]:
     """One insured's life in the back office, in the order it happened."""
+    INSURED = {"fund": Fund.CCSS, "matricule": matricule}  # noqa: N806
     facts = [
         HouseholdChangedV1(**INSURED, sequence=1, members=[ANNA]),
         RightsOpenedV1(**INSURED, sequence=2, rank=0, start=date(2020, 1, 1)),
@@ -71,7 +74,7 @@ def history() -> list[Envelope]:
         PriorApprovalDecidedV1(
             **INSURED,
             sequence=12,
-            reference="EP-PAPER-1",
+            reference=f"EP-{matricule}",
             decision=Decision.GRANTED,
             decided_at=T0,
             rank=1,
@@ -79,10 +82,10 @@ def history() -> list[Envelope]:
             act_code="TO",
         ),
         PriorApprovalDecidedV1(
-            **INSURED, sequence=13, reference="EP-PAPER-1", decision=Decision.REFUSED, decided_at=T0
+            **INSURED, sequence=13, reference=f"EP-{matricule}", decision=Decision.REFUSED, decided_at=T0
         ),
     ]
-    return [wrap(fact, KEY) for fact in facts]
+    return [wrap(fact, subject(Fund.CCSS, matricule)) for fact in facts]
 
 
 async def registry(uow: UnitOfWork) -> Household | None:
@@ -104,7 +107,7 @@ async def assert_final_state(uow: UnitOfWork, later_years: int = 0) -> None:
     assert household.code.accepts(new, switched)
     assert household.code.accepts(old, switched + GRACE - timedelta(seconds=1))
     assert not household.code.accepts(old, switched + GRACE)
-    assert household.approvals["EP-PAPER-1"].status == "refused"
+    assert household.approvals["EP-130001"].status == "refused"
 
 
 async def test_the_feed_builds_the_registry_in_order(
@@ -205,7 +208,7 @@ def _payload(envelope: Envelope) -> CardColourSetV1 | HouseholdChangedV1:
 
 async def _approval_refused(uow: UnitOfWork) -> bool:
     household = await registry(uow)
-    approval = household.approvals.get("EP-PAPER-1") if household else None
+    approval = household.approvals.get("EP-130001") if household else None
     return approval is not None and approval.status == "refused"
 
 
@@ -219,3 +222,37 @@ async def _forwarding(uow: UnitOfWork) -> bool:
         query = households.select().where(households.c.matricule == "130001")
         row = (await unit.session.execute(query)).one()
     return bool(row.forward_statements) and row.complementary_insurer_email == "claims@mutuelle.example"
+
+
+async def snapshot(uow: UnitOfWork, matricule: str) -> tuple[object, ...]:
+    async with uow() as unit:
+        household = await RegistryRepository(unit.session).household(Fund.CCSS, matricule)
+    assert household is not None
+    codes = [code_fse_digest(Fund.CCSS, matricule, code) for code in ("OLD111", "NEW222")]
+    moments = [T0, T0 + timedelta(days=2), T0 + timedelta(days=2) + GRACE]
+    return (
+        household.members,
+        dict(household.colours),
+        sorted((a.rank, a.act_code, a.status) for a in household.approvals.values()),
+        [household.code.accepts(code, at) for code in codes for at in moments],
+    )
+
+
+COUNTER = iter(range(10_000, 99_999))
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(13)), repeats=st.lists(st.integers(0, 12), max_size=6))
+async def test_any_delivery_order_with_repeats_ends_as_in_order(
+    uow: UnitOfWork, order: list[int], repeats: list[int]
+) -> None:
+    """The sequence guard alone (no inbox: every repeat is a republication under a new id)."""
+    apply = feed.handlers(GRACE)
+    in_order, shuffled = f"13{next(COUNTER)}", f"13{next(COUNTER)}"
+    for matricule, indexes in ((in_order, range(13)), (shuffled, [*order, *repeats])):
+        events = history(matricule)
+        for index in indexes:
+            event = _payload(events[index])
+            async with uow() as unit:
+                await apply[type(event)](unit, events[index], event)
+    assert await snapshot(uow, shuffled) == await snapshot(uow, in_order)

@@ -56,6 +56,16 @@ class RegistryRepository:
             approvals={a.reference: a for a in await self.approvals(fund, matricule)},
         )
 
+    async def code(self, fund: Fund, matricule: str) -> CodeFse:
+        """The household's codes FSE; none for an unknown household (checked the same way)."""
+        where = (households.c.fund == fund.value, households.c.matricule == matricule)
+        row = (await self.session.execute(select(households).where(*where))).one_or_none()
+        if row is None:
+            return CodeFse()
+        return CodeFse(
+            row.code_fse_digest, row.previous_code_digest, row.previous_code_until, row.code_issued_at
+        )
+
     async def member_details(self, fund: Fund, matricule: str) -> list[MemberDetails]:
         rows = await self.session.execute(
             select(members)

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from contracts.common import CardColour, Fund
 from contracts.rights import MemberFacts
 from services.eligibility.adapters.orm import card_colours, feed_versions, households, members, periods
+from services.eligibility.adapters.repository import RegistryRepository
 from services.eligibility.domain.codes import CodeFse
 
 
@@ -23,6 +24,7 @@ def match(table: Table, keys: Mapping[str, Any]) -> ColumnElement[bool]:
 class RegistryWriter:
     def __init__(self, session: AsyncSession, fund: Fund, matricule: str) -> None:
         self.session = session
+        self.fund, self.matricule = fund, matricule
         self.insured = {"fund": fund.value, "matricule": matricule}
 
     async def _upsert(self, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any]) -> None:
@@ -72,13 +74,7 @@ class RegistryWriter:
         await self._upsert(card_colours, {**self.insured, "year": year}, {"colour": colour.value})
 
     async def code(self) -> CodeFse:
-        where = match(households, self.insured)
-        row = (await self.session.execute(select(households).where(where))).one_or_none()
-        if row is None:
-            return CodeFse()
-        return CodeFse(
-            row.code_fse_digest, row.previous_code_digest, row.previous_code_until, row.code_issued_at
-        )
+        return await RegistryRepository(self.session).code(self.fund, self.matricule)
 
     async def set_code(self, code: CodeFse) -> None:
         await self.ensure_household()

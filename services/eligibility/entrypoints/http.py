@@ -12,8 +12,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from contracts.common import CardColour, CodeFse, Fund, Matricule, Nomenclature
 from runtime.security import Actor, Role, require
 from runtime.service import RuntimeDep
-from services.eligibility.adapters.approvals import ApprovalRepository
-from services.eligibility.service_layer.approvals import request_approval
+from services.eligibility.service_layer.approvals import request_approval, status_for
 from services.eligibility.service_layer.importing import import_text, kind_of
 from services.eligibility.service_layer.lookup import Limits, look_up
 from services.eligibility.settings import Settings
@@ -144,7 +143,7 @@ class ApprovalQuery(BaseModel):
 async def approval_status(query: ApprovalQuery, actor: Portal, runtime: RuntimeDep) -> ApprovalOut:
     """The status of a prior approval this practitioner asked for."""
     async with runtime.sessions() as session:
-        approval = await ApprovalRepository(session).get(query.reference)
-    if approval is None or approval["practitioner_id"] != actor.practitioner_id:
+        approval = await status_for(session, query.reference, actor)
+    if approval is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "reference: no such approval for this practitioner")
     return ApprovalOut.model_validate(approval)

@@ -91,3 +91,11 @@ async def record_decision(session: AsyncSession, event: PriorApprovalDecidedV1, 
         await repository.complete(event.reference, event.rank, event.nomenclature.value, event.act_code)
     if newest:
         await repository.decide(event.reference, status, event.decided_at, event.valid_until)
+
+
+async def status_for(session: AsyncSession, reference: str, actor: Actor) -> dict[str, object] | None:
+    """An approval as its requesting practitioner sees it; none for anybody else."""
+    approval = await ApprovalRepository(session).get(reference)
+    if approval is None or approval["practitioner_id"] != actor.practitioner_id:
+        return None
+    return approval

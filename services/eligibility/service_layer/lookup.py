@@ -50,9 +50,11 @@ async def look_up(
             await guard.audit(now, who, fund.value, matricule, "throttled")
             return LookupResult(retry_after=max(locks))
         registry = RegistryRepository(unit.session)
-        household = await registry.household(fund, matricule)
-        digest = code_fse_digest(fund, matricule, code)
-        if household is None or not household.code.accepts(digest, now) or not household.members:
+        # An unknown matricule and a wrong code take the same path: one read, one comparison.
+        codes = await registry.code(fund, matricule)
+        accepted = codes.accepts(code_fse_digest(fund, matricule, code), now)
+        household = await registry.household(fund, matricule) if accepted else None
+        if household is None or not household.members:
             for key, counter, limit in zip(keys, counters, (limits.matricule, limits.caller), strict=True):
                 await guard.put_counter(key, counter.after_failure(now, limit))
             await guard.audit(now, who, fund.value, matricule, "refused")

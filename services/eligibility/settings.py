@@ -20,7 +20,7 @@ class Settings(ServiceSettings):
     caller_max_failures: int = 20
     caller_window_minutes: float = 60.0
     caller_lockout_minutes: float = 60.0
-    demo_households: int = 300
+    demo_households: int = 200
 
     @property
     def code_fse_grace(self) -> timedelta:

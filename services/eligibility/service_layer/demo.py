@@ -21,7 +21,7 @@ from services.eligibility.service_layer.loading import load_household
 from services.eligibility.settings import Settings
 
 log = logging.getLogger(__name__)
-CHUNK = 25
+CHUNK = 5
 OPEN = Period(date(2020, 1, 1), None)
 ALD = Period(date(2020, 1, 1), None, "ALD")
 CLOSED = Period(date(2020, 1, 1), date(2025, 12, 31))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from runtime.service import ServiceDefinition
 from services.eligibility.adapters.orm import messaging, metadata
-from services.eligibility.entrypoints import stream
+from services.eligibility.entrypoints import http, stream
 from services.eligibility.service_layer import demo
 from services.eligibility.settings import Settings
 
@@ -16,6 +16,8 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         metadata=metadata,
         tables=messaging,
         migrations=Path(__file__).parent / "migrations",
+        routers=[http.router],
         subscriptions=stream.subscriptions,
         on_startup=[demo.seed],
+        on_shutdown=[demo.stop],
     )

@@ -1,15 +1,22 @@
-"""The eligibility service's subscriptions."""
+"""The eligibility service's subscriptions: received claims, and the back office's rights feed."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from contracts import topics
 from contracts.claims import ClaimReceivedV1
 from runtime.messaging.consumer import Subscription
 from runtime.service import Runtime
+from services.eligibility.service_layer import feed
 from services.eligibility.service_layer.claims import on_claim_received
+from services.eligibility.settings import Settings
 
 
-def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
-    return [Subscription(topics.CLAIMS, "eligibility", {ClaimReceivedV1: on_claim_received})]
+def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
+    settings = cast(Settings, runtime.settings)
+    return [
+        Subscription(topics.CLAIMS, "eligibility", {ClaimReceivedV1: on_claim_received}),
+        Subscription(topics.RIGHTS_FEED, "eligibility-feed", feed.handlers(settings.code_fse_grace)),
+    ]

@@ -17,8 +17,9 @@ async def on_claim_received(unit: Unit, envelope: Envelope, event: ClaimReceived
     verdict = check(
         household,
         code_fse_digest(claim.fund, claim.matricule, claim.code_fse),
+        event.received_at,
         claim.beneficiary_rank,
-        [act.date_of_care for act in claim.acts],
+        claim.acts,
     )
     unit.emit(
         EligibilityCheckedV1(

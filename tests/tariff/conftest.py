@@ -10,11 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from runtime import keys
+from runtime.broker import ensure_topics
 from runtime.security import Actor, Role, issue_token
 from runtime.service import build_app
-from services.tariff.adapters.shipped import read_rules, shipped_versions
+from services.tariff.adapters.shipped import read_rules
 from services.tariff.bootstrap import definition
 from services.tariff.domain.nomenclature import Catalogue
 from services.tariff.domain.rules import Rules
@@ -34,6 +36,7 @@ def rules() -> Rules:
 
 @dataclass
 class Service:
+    app: FastAPI
     client: httpx.AsyncClient
     settings: Settings
     token: Callable[..., dict[str, str]]
@@ -58,19 +61,18 @@ async def service(
     """The tariff service on a fresh database, consuming EligibilityChecked from a fresh topic and
     nomenclature versions from another, in a consumer group of its own."""
     group = f"tariff-{uuid.uuid4().hex[:8]}"
+    versions_topic = f"test.{uuid.uuid4().hex[:10]}"
+    await ensure_topics(kafka_bootstrap, [versions_topic, f"{versions_topic}.dlt"], partitions=1)
     settings = Settings(
         database_url=database_url,
         data_dir=data_dir,
         kafka_bootstrap_servers=kafka_bootstrap,
         eligibility_topic=topic,
-        nomenclature_topic=f"{topic}.dlt",
+        nomenclature_topic=versions_topic,
         consumer_group=group,
     )
     app = build_app(definition(settings))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://tariff") as client:
-            yield Service(client, settings, bearer(data_dir))
-
-
-__all__ = ["Service", "shipped_versions"]
+            yield Service(app, client, settings, bearer(data_dir))

@@ -7,6 +7,7 @@ import csv
 import tomllib
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ def modifiers_of(text: str) -> frozenset[str]:
     return frozenset(m.strip() for m in text.strip("[] ").split(",") if m.strip())
 
 
+@cache  # the shipped files never change while the process runs
 def ngap_version(path: Path = DATA / "ngap_keys.csv") -> TableVersion:
     with path.open(encoding="utf-8") as handle:
         keys = [
@@ -45,6 +47,7 @@ def ngap_version(path: Path = DATA / "ngap_keys.csv") -> TableVersion:
     return TableVersion.of_ngap(NGAP_VERSION, date(2024, 12, 22), NGAP_SOURCE, keys)
 
 
+@cache
 def ccam_version(path: Path = DATA / "ccam_v81_all_acts.csv") -> TableVersion:
     acts: dict[tuple[str, int, int], CcamAct] = {}
     with path.open(encoding="utf-8") as handle:

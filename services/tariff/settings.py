@@ -1,3 +1,4 @@
+import socket
 from decimal import Decimal
 
 from pydantic_settings import SettingsConfigDict
@@ -18,3 +19,5 @@ class Settings(ServiceSettings):
     eligibility_topic: str = topics.ELIGIBILITY
     nomenclature_topic: str = topics.TARIFF
     consumer_group: str = "tariff"
+    # Each instance applies every published version to its own memory: its own consumer group.
+    instance_id: str = socket.gethostname()

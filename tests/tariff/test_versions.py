@@ -15,6 +15,8 @@ from contracts.envelope import Envelope
 from contracts.tariff import NgapKeyValue, NomenclatureVersionPublishedV1
 from runtime.security import Role
 from runtime.service import Runtime
+from services.tariff.service_layer.catalogue import load_catalogue, on_version_published
+from services.tariff.service_layer.state import TariffState
 from tests.helpers import eventually
 from tests.tariff.conftest import Service
 from tests.tariff.examples import CCSS, MED, VERTE, Example, claim, cover, ngap
@@ -54,6 +56,9 @@ async def preview_g(service: Service, day: date) -> dict[str, Any]:
 
 
 async def test_a_published_version_applies_from_its_date_once(service: Service, kafka_bootstrap: str) -> None:
+    runtime: Runtime = service.app.state.runtime
+    other_instance = TariffState(service_state(service).rules)
+    await load_catalogue(runtime.uow, runtime.sessions, other_instance)  # started before the publication
     version = new_version("31.50")
     conflicting = version.model_copy(update={"source": "test: other content under the same name"})
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
@@ -66,7 +71,6 @@ async def test_a_published_version_applies_from_its_date_once(service: Service, 
             )
     finally:
         await producer.stop()
-    runtime: Runtime = service.app.state.runtime
 
     async def refused_once() -> bool:
         return sum(c.dead_lettered for c in runtime.consumers) == 1
@@ -80,6 +84,18 @@ async def test_a_published_version_applies_from_its_date_once(service: Service, 
     assert before["tariff_version"] == "NGAP-FR-2024-12-22"
     assert after["tariff_version"] == version.version
     assert after["lines"][0]["confidence"] == "UNCERTAIN"
+
+    assert other_instance.catalogue.get(version.version) is None
+    async with runtime.uow() as unit:  # the other instance receives the event the first one stored
+        await on_version_published(
+            other_instance, unit, Envelope.wrap(version, source="t", subject="s"), version
+        )
+    assert other_instance.catalogue.get(version.version) is not None
+
+
+def service_state(service: Service) -> TariffState:
+    state: TariffState = service.app.state.runtime.extras["tariff"]
+    return state
 
 
 async def test_only_an_operator_publishes_and_a_bad_version_is_refused_at_once(service: Service) -> None:

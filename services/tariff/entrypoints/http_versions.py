@@ -15,7 +15,7 @@ from runtime.security import CurrentActor, Role, require
 from runtime.service import RuntimeDep
 from services.tariff.domain.publication import AmendmentError
 from services.tariff.entrypoints.deps import StateDep
-from services.tariff.service_layer.catalogue import check_publishable
+from services.tariff.service_layer.catalogue import check_publishable, subject_of
 
 router = APIRouter(prefix="/tariff/nomenclature", tags=["nomenclature"])
 
@@ -96,5 +96,5 @@ async def publish(
             status.HTTP_422_UNPROCESSABLE_CONTENT, {"errors": [{"field": field, "reason": reason}]}
         ) from None
     async with runtime.uow() as unit:
-        unit.emit(version, subject=version.version)
+        unit.emit(version, subject=subject_of(version))
     return {"version": version.version, "status": "published"}

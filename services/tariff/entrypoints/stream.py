@@ -25,7 +25,7 @@ def subscriptions(state: TariffState, settings: Settings) -> Callable[[Runtime],
             ),
             Subscription(
                 settings.nomenclature_topic,
-                f"{settings.consumer_group}-nomenclature",
+                f"{settings.consumer_group}-nomenclature-{settings.instance_id}",
                 {NomenclatureVersionPublishedV1: partial(on_version_published, state)},
             ),
         ]

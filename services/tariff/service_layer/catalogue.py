@@ -47,6 +47,11 @@ async def load_catalogue(
     state.ready.set()
 
 
+def subject_of(event: NomenclatureVersionPublishedV1) -> str:
+    """One partition key per nomenclature, so that each version is applied after the one it amends."""
+    return f"nomenclature.{event.nomenclature.value}"
+
+
 def check_publishable(state: TariffState, event: NomenclatureVersionPublishedV1) -> None:
     """Refuse at once what the consumer would refuse (a clear HTTP error rather than a dead letter)."""
     if state.catalogue.get(event.version) is not None:
@@ -61,15 +66,17 @@ async def on_version_published(
     digest = digest_of(event.model_dump_json())
     repository = NomenclatureRepository(unit.session)
     known = (await repository.digests()).get(event.version)
-    if known == digest:
-        return  # already applied: publishing twice changes nothing
-    if known is not None:
+    if known is not None and known != digest:
         raise MessageRejectedError("version: already published with other content")
+    if known is not None and state.catalogue.get(event.version) is not None:
+        return  # already applied: publishing twice changes nothing
     try:
         table = _table(state, event)
     except AmendmentError as error:
         raise MessageRejectedError(str(error)) from None
-    await repository.add(table, digest, datetime.now(UTC))
+    if known is None:
+        await repository.add(table, digest, datetime.now(UTC))
+    # else another instance stored it: only this instance's memory lacks it
     orm_event.listen(
         unit.session.sync_session, "after_commit", lambda _session: state.catalogue.add(table), once=True
     )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.common import CardColour, Nomenclature
+from contracts.common import ActLine, CardColour, Nomenclature
 from services.tariff.domain.errors import PricingError
 from services.tariff.domain.nomenclature import Catalogue, NgapKey, TableVersion
 from services.tariff.domain.pricing import price
@@ -97,3 +97,26 @@ def test_versions_are_ordered_by_effective_date() -> None:
     assert catalogue.in_force(Nomenclature.NGAP, date(2025, 12, 31)) is None
     assert catalogue.in_force(Nomenclature.NGAP, date(2026, 5, 31)) is first
     assert catalogue.in_force(Nomenclature.NGAP, date(2026, 6, 1)) is second
+
+
+@pytest.mark.parametrize(
+    ("act", "code"),
+    [
+        (ngap("MN", "2"), "COEFFICIENT_OUT_OF_RANGE"),
+        (ngap("G", modifiers=["F"]), "MODIFIER_NOT_ALLOWED"),
+        (ngap("G", majorations=["AMI"]), "ACT_UNKNOWN"),
+        (ccam("DEQP003", coefficient="2"), "COEFFICIENT_OUT_OF_RANGE"),
+        (ccam("DEQP003", majorations=["MN"]), "ACT_UNKNOWN"),
+        (ngap("G", None), "COEFFICIENT_OUT_OF_RANGE"),
+    ],
+)
+def test_mixed_up_codings_are_refused(act: ActLine, code: str, catalogue: Catalogue, rules: Rules) -> None:
+    with pytest.raises(PricingError) as refused:
+        price(claim(CCSS, MED, act), cover(VERTE), catalogue, rules)
+    assert (refused.value.code, refused.value.line) == (code, 0)
+
+
+def test_ccam_modifier_adds_its_uncertain_amount(catalogue: Catalogue, rules: Rules) -> None:
+    priced = price(claim(CCSS, MED, ccam("DEQP003", modifiers=["F"])), cover(VERTE), catalogue, rules)
+    assert priced.lines[0].base == Decimal("33.83")  # 14.77 + F 19.06 (UNCERTAIN)
+    assert priced.lines[0].confidence == "UNCERTAIN"

@@ -57,6 +57,8 @@ def _ngap(act: ActLine, index: int, profession: str, table: TableVersion, rules:
             f"acts.{index}.coefficient: required, at most {rules.max_coefficient(act.code)}",
             index,
         )
+    if act.modifiers:
+        raise PricingError("MODIFIER_NOT_ALLOWED", f"acts.{index}.modifiers: CCAM only", index)
     confidences = [key.confidence]
     extras = Decimal(0)
     for position, code in enumerate(act.majorations):
@@ -72,6 +74,10 @@ def _ngap(act: ActLine, index: int, profession: str, table: TableVersion, rules:
 
 
 def _ccam(act: ActLine, index: int, profession: str, table: TableVersion, rules: Rules) -> Resolved:
+    if act.coefficient is not None:
+        raise PricingError("COEFFICIENT_OUT_OF_RANGE", f"acts.{index}.coefficient: NGAP only", index)
+    if act.majorations:
+        raise PricingError("ACT_UNKNOWN", f"acts.{index}.majorations: NGAP only", index)
     activity, phase = act.activity or 1, act.phase or 0
     found = table.ccam.get((act.code, activity, phase))
     if found is None:

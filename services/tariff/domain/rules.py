@@ -53,6 +53,8 @@ class Rules:
         return replace(self, fee_maximum={**self.fee_maximum, colour: maximum})
 
     def max_coefficient(self, key: str) -> Decimal:
+        if key in self.majorations:
+            return Decimal(1)
         return self.coefficient_maximum.get(key, self.coefficient_maximum["default"])
 
     def may_bill_ccam(self, profession: str, code: str) -> bool:

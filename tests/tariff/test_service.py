@@ -38,10 +38,10 @@ def preview_body(example: Example) -> dict[str, Any]:
 
 
 def figures(body: dict[str, Any]) -> dict[str, Decimal] | str:
-    if "code" in body:
-        return str(body["code"] if "reason_code" not in body else body["reason_code"])
-    if "reason_code" in body:
-        return str(body["reason_code"])
+    """The amounts of a preview answer or a ClaimPriced event, or the code of a refusal (either form)."""
+    refusal = body.get("code") or body.get("reason_code")
+    if refusal:
+        return str(refusal)
     return {name: Decimal(str(body[name])) for name in FIGURES}
 
 
@@ -76,6 +76,7 @@ async def test_preview_and_asynchronous_step_agree_on_every_worked_example(
     service: Service, kafka_bootstrap: str
 ) -> None:
     previews: dict[str, dict[str, Decimal] | str] = {}
+    bodies: dict[str, dict[str, Any]] = {}
     checked: dict[str, Example] = {}
     for example in EXAMPLES:
         response = await service.client.post(
@@ -83,7 +84,8 @@ async def test_preview_and_asynchronous_step_agree_on_every_worked_example(
         )
         assert response.status_code in (200, 422), response.text
         reference = f"FSE-20260302-{uuid.uuid4().hex[:10].upper()}"
-        previews[reference] = figures(response.json())
+        bodies[reference] = response.json()
+        previews[reference] = figures(bodies[reference])
         checked[reference] = example
         assert previews[reference] == example.figures(), example.name
 
@@ -91,6 +93,9 @@ async def test_preview_and_asynchronous_step_agree_on_every_worked_example(
     published = await priced_events(kafka_bootstrap, set(checked))
 
     assert {ref: figures(body) for ref, body in published.items()} == previews
+    for reference, body in bodies.items():  # every field, line by line, not only the totals
+        if "code" not in body:
+            assert {k: v for k, v in published[reference].items() if k in body} == body
 
 
 async def publish(bootstrap: str, topic: str, examples: dict[str, Example]) -> None:

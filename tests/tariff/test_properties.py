@@ -70,7 +70,7 @@ def priced_or_none(case: tuple[ClaimContent, Coverage], rules: Rules) -> Priced 
 
 
 RELAXED = settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

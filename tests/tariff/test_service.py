@@ -4,7 +4,7 @@ asynchronous step over the broker, and both agreeing on every worked example."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -45,7 +45,7 @@ def figures(body: dict[str, Any]) -> dict[str, Decimal] | str:
     return {name: Decimal(str(body[name])) for name in FIGURES}
 
 
-async def test_the_shipped_nomenclature_is_stored_in_the_database(service: Service) -> None:
+async def test_the_nomenclature_is_stored_at_start_and_the_preview_refuses_clearly(service: Service) -> None:
     engine = db.make_engine(service.settings.resolved_database_url())
     try:
         async with engine.connect() as connection:
@@ -60,8 +60,7 @@ async def test_the_shipped_nomenclature_is_stored_in_the_database(service: Servi
         ("CCAM-v81", "2026-01-01"),
     }
 
-
-async def test_the_preview_refuses_with_the_field_and_a_stable_code(service: Service) -> None:
+    # the preview refuses with the field and a stable code
     example = next(e for e in EXAMPLES if e.expected == "OVERRUN_FORBIDDEN")
     response = await service.client.post(
         "/tariff/preview", json=preview_body(example), headers=service.token()
@@ -119,8 +118,10 @@ async def publish(bootstrap: str, topic: str, examples: dict[str, Example]) -> N
         await producer.stop()
 
 
-async def priced_events(bootstrap: str, references: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """The ClaimPriced or ClaimPricingRejected of each reference, read from fse.tariff."""
+async def priced_events(
+    bootstrap: str, references: Iterable[str], key: Callable[[Envelope], Any] = lambda e: e.subject
+) -> dict[str, dict[str, Any]]:
+    """The event of each reference (by default its subject), read from fse.tariff."""
     wanted = set(references)
     found: dict[str, dict[str, Any]] = {}
     consumer = AIOKafkaConsumer(
@@ -134,8 +135,8 @@ async def priced_events(bootstrap: str, references: Iterable[str]) -> dict[str, 
             for records in (await consumer.getmany(timeout_ms=200)).values():
                 for record in records:
                     envelope = Envelope.model_validate_json(record.value)
-                    if envelope.subject in wanted:
-                        found[envelope.subject] = envelope.data
+                    if key(envelope) in wanted:
+                        found[key(envelope)] = envelope.data
             return wanted <= set(found)
 
         await eventually(all_found, timeout=60)

@@ -20,7 +20,7 @@ from services.tariff.service_layer.state import TariffState
 from tests.helpers import eventually
 from tests.tariff.conftest import Service
 from tests.tariff.examples import CCSS, MED, VERTE, Example, claim, cover, ngap
-from tests.tariff.test_service import preview_body
+from tests.tariff.test_service import preview_body, priced_events
 
 pytestmark = pytest.mark.broker
 
@@ -98,13 +98,17 @@ def service_state(service: Service) -> TariffState:
     return state
 
 
-async def test_only_an_operator_publishes_and_a_bad_version_is_refused_at_once(service: Service) -> None:
+async def test_only_an_operator_publishes_a_version_and_acts_are_looked_up_by_date(
+    service: Service, kafka_bootstrap: str
+) -> None:
     operator = service.token("op-1", Role.OPERATOR, None)
     far = new_version("32.00", effective=date(2099, 1, 1))
     body = far.model_dump(mode="json")
     url = "/tariff/nomenclature/versions"
     assert (await service.client.post(url, json=body, headers=service.token())).status_code == 403
     assert (await service.client.post(url, json=body, headers=operator)).status_code == 202
+    published = await priced_events(kafka_bootstrap, {far.version}, key=lambda e: e.data.get("version"))
+    assert published[far.version]["effective_from"] == "2099-01-01"
     duplicate = {**body, "version": "CCAM-v81"}
     refused = await service.client.post(url, json=duplicate, headers=operator)
     assert (refused.status_code, refused.json()["detail"]["errors"][0]["field"]) == (422, "version")
@@ -112,8 +116,7 @@ async def test_only_an_operator_publishes_and_a_bad_version_is_refused_at_once(s
     refused = await service.client.post(url, json=orphan, headers=operator)
     assert (refused.status_code, refused.json()["detail"]["errors"][0]["field"]) == (422, "based_on")
 
-
-async def test_an_act_is_looked_up_in_the_table_in_force(service: Service) -> None:
+    # anyone signed in looks an act up in the table in force on a date
     found = await service.client.get("/tariff/nomenclature/CCAM/HFFC018", params={"on": "2026-03-02"},
                                      headers=service.token())  # fmt: skip
     assert found.status_code == 200

@@ -68,6 +68,7 @@ class ActLine(Frozen):
     fee: Money | None = None
     weighting: Annotated[Decimal, Field(ge=1, le=10, max_digits=5, decimal_places=3)] | None = None
     approval_reference: Annotated[str, StringConstraints(max_length=40)] | None = None
+    session: Annotated[int, Field(ge=1, le=20)] | None = None  # séance number within the date of care
 
 
 class ClaimContent(Frozen):

@@ -16,6 +16,7 @@ REASONS: Final[dict[str, str]] = {
     "FEE_ABOVE_MAXIMUM": "Honoraires au-dessus du maximum autorisé pour cette catégorie de carte.",
     "OVERRUN_FORBIDDEN": "La catégorie de carte (verte) n'autorise aucun dépassement du tarif.",
     "HNP_NOT_ALLOWED": "Le tiers payant (HNP) n'est pas ouvert pour cette catégorie de carte.",
+    "MODIFIER_NOT_ALLOWED": "Modificateur non autorisé pour cet acte CCAM.",
     "DEADLINE_EXCEEDED": "FSE transmise hors délai.",
     "ACT_IN_FUTURE": "Date de soins dans le futur.",
 }

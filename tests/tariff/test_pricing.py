@@ -1,3 +1,5 @@
+"""Pricing rules beyond the worked examples: rounding place, association ranking, effective dates."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -5,96 +7,116 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.common import ActLine, CardColour, ClaimContent, Fund, Nomenclature, Profession
-from services.tariff.domain.nomenclature import load
-from services.tariff.domain.pricing import Coverage, PricingError, price
+from contracts.common import ActLine, CardColour, Nomenclature
+from services.tariff.domain.errors import PricingError
+from services.tariff.domain.nomenclature import Catalogue, NgapKey, TableVersion
+from services.tariff.domain.pricing import price
+from services.tariff.domain.publication import AmendmentError, amended
+from services.tariff.domain.rules import Rules
+from tests.tariff.examples import CCSS, DENT, IDE, MED, VERTE, ccam, claim, cover, ngap
 
-VERTE = Coverage(CardColour.VERTE, etm=False, overrun_allowed=False, hnp_allowed=True)
-ROSE = Coverage(CardColour.ROSE, etm=False, overrun_allowed=True, hnp_allowed=False)
+
+def test_each_line_is_rounded_once_and_the_total_is_their_sum(catalogue: Catalogue, rules: Rules) -> None:
+    priced = price(claim(CCSS, DENT, ccam("HBMD053"), ccam("HBMD053")), cover(VERTE), catalogue, rules)
+    assert [line.reimbursement for line in priced.lines] == [Decimal("24.38"), Decimal("24.38")]
+    assert priced.total_reimbursement == Decimal("48.76")  # not cents(60.94 x 0.8) = 48.75
 
 
-def claim(*acts: ActLine, profession: Profession = Profession.MEDECIN, hnp: bool = False) -> ClaimContent:
-    return ClaimContent(
-        submission_id="sub-00000001",
-        fund=Fund.CCSS,
-        matricule="100001",
-        code_fse="A1B2C3",
-        profession=profession,
-        hnp=hnp,
-        acts=list(acts),
+def test_art_11b_ranks_by_coefficient_not_by_order(catalogue: Catalogue, rules: Rules) -> None:
+    priced = price(
+        claim(CCSS, IDE, ngap("AMI", "1"), ngap("AMI", "2"), ngap("AMI", "4")), cover(VERTE), catalogue, rules
     )
+    assert [line.association_rate for line in priced.lines] == [Decimal(0), Decimal("0.50"), Decimal(1)]
 
 
-def ngap(code: str, coefficient: str, fee: str | None = None) -> ActLine:
-    return ActLine(
-        nomenclature=Nomenclature.NGAP,
-        code=code,
-        coefficient=Decimal(coefficient),
-        date_of_care=date(2026, 3, 2),
-        fee=Decimal(fee) if fee else None,
-    )
+def test_acts_on_different_days_are_different_sessions(catalogue: Catalogue, rules: Rules) -> None:
+    acts = (ngap("AMI", "2"), ngap("AMI", "2", day=date(2026, 3, 3)))
+    priced = price(claim(CCSS, IDE, *acts), cover(VERTE), catalogue, rules)
+    assert priced.total_base == Decimal("12.60")
 
 
-def ccam(code: str) -> ActLine:
-    return ActLine(nomenclature=Nomenclature.CCAM, code=code, date_of_care=date(2026, 3, 2))
+def test_majoration_is_neither_ranked_nor_reduced(catalogue: Catalogue, rules: Rules) -> None:
+    priced = price(claim(CCSS, MED, ngap("G"), ngap("MN", None)), cover(VERTE), catalogue, rules)
+    assert [line.base for line in priced.lines] == [Decimal("30.00"), Decimal("35.00")]
 
 
-def test_general_practitioner_consultation_at_80_percent() -> None:
-    priced = price(claim(ngap("G", "1")), VERTE, load())
-    assert (priced.total_base, priced.total_reimbursement, priced.patient_share) == (
-        Decimal("30.00"),
-        Decimal("24.00"),
-        Decimal("6.00"),
-    )
+def test_a_line_carries_its_weakest_confidence(catalogue: Catalogue, rules: Rules) -> None:
+    priced = price(claim(CCSS, MED, ngap("G", majorations=["MN"])), cover(VERTE), catalogue, rules)
+    assert priced.lines[0].confidence == "MEDIUM"  # G is SOLID, MN MEDIUM
 
 
-def test_etm_reimburses_the_whole_base() -> None:
-    etm = Coverage(CardColour.VERTE, etm=True, overrun_allowed=False, hnp_allowed=True)
-    assert price(claim(ngap("G", "1")), etm, load()).total_reimbursement == Decimal("30.00")
+def test_a_later_version_prices_only_claims_from_its_date(catalogue: Catalogue, rules: Rules) -> None:
+    base = catalogue.in_force(Nomenclature.NGAP, date(2026, 3, 2))
+    assert base is not None
+    raised = NgapKey("G", "Consultation", Decimal("31.50"), frozenset({"medecin"}), "UNCERTAIN", "test")
+    later = amended(base, "NGAP-TEST-2026-07", Nomenclature.NGAP, date(2026, 7, 1), "test", ngap=[raised])
+    both = Catalogue([*catalogue.versions(), later])
+    before = price(claim(CCSS, MED, ngap("G", day=date(2026, 6, 30))), cover(VERTE), both, rules)
+    after = price(claim(CCSS, MED, ngap("G", day=date(2026, 7, 1))), cover(VERTE), both, rules)
+    assert (before.total_base, after.total_base) == (Decimal("30.00"), Decimal("31.50"))
+    assert (before.version, after.version) == (base.version, "NGAP-TEST-2026-07")
+    assert base.ngap["G"].value == Decimal("30.00")  # the old version is untouched
 
 
-def test_ccam_dental_restoration_rounds_to_the_cent_half_up() -> None:
-    priced = price(claim(ccam("HBMD053"), profession=Profession.CHIRURGIEN_DENTISTE), VERTE, load())
-    assert priced.total_base == Decimal("30.47")
-    assert priced.total_reimbursement == Decimal("24.38")  # 24.376
+def test_an_amendment_must_follow_its_base(catalogue: Catalogue) -> None:
+    base = catalogue.in_force(Nomenclature.NGAP, date(2026, 3, 2))
+    with pytest.raises(AmendmentError, match="effective_from"):
+        amended(base, "X-1", Nomenclature.NGAP, date(2020, 1, 1), "test")
+    with pytest.raises(AmendmentError, match="based_on"):
+        amended(base, "X-2", Nomenclature.CCAM, date(2027, 1, 1), "test")
 
 
-def test_hnp_pays_the_professional_the_reimbursable_part() -> None:
-    priced = price(claim(ngap("G", "1"), hnp=True), VERTE, load())
-    assert priced.paid_to_professional == Decimal("24.00")
-
-
-def test_verte_forbids_an_overrun_and_rose_allows_it_unreimbursed() -> None:
+def test_withdrawn_codes_become_unknown_from_the_new_date(catalogue: Catalogue, rules: Rules) -> None:
+    base = catalogue.in_force(Nomenclature.CCAM, date(2026, 3, 2))
+    later = amended(base, "CCAM-TEST", Nomenclature.CCAM, date(2026, 9, 1), "t", withdrawn=["HBMD053"])
+    both = Catalogue([*catalogue.versions(), later])
     with pytest.raises(PricingError) as refused:
-        price(claim(ngap("G", "1", fee="36.00")), VERTE, load())
-    assert refused.value.code == "OVERRUN_FORBIDDEN"
-    priced = price(claim(ngap("G", "1", fee="36.00")), ROSE, load())
-    assert (priced.total_fee, priced.total_reimbursement) == (Decimal("36.00"), Decimal("24.00"))
+        price(claim(CCSS, DENT, ccam("HBMD053", day=date(2026, 9, 1))), cover(VERTE), both, rules)
+    assert refused.value.code == "ACT_UNKNOWN"
+    assert price(claim(CCSS, DENT, ccam("HBMD053")), cover(VERTE), both, rules).total_base == Decimal("30.47")
 
 
-@pytest.mark.parametrize(
-    ("act", "profession", "code"),
-    [
-        (ngap("ZZZ", "1"), Profession.MEDECIN, "ACT_UNKNOWN"),
-        (ngap("AMI", "1"), Profession.MEDECIN, "ACT_NOT_BILLABLE_BY_PROFESSION"),
-        (ccam("ZZZZ999"), Profession.MEDECIN, "ACT_UNKNOWN"),
-        (
-            ActLine(
-                nomenclature=Nomenclature.CCAM, code="HBMD053", activity=4, date_of_care=date(2026, 3, 2)
-            ),
-            Profession.CHIRURGIEN_DENTISTE,
-            "ACT_INVALID_ACTIVITY_OR_PHASE",
-        ),
-    ],
-)
-def test_pricing_rejections_have_stable_codes(act: ActLine, profession: Profession, code: str) -> None:
+def test_fee_maximum_is_configurable(catalogue: Catalogue, rules: Rules) -> None:
+    stricter = rules.with_fee_maximum(CardColour.ROSE, Decimal("1.10"))
     with pytest.raises(PricingError) as refused:
-        price(claim(act, profession=profession), VERTE, load())
-    assert refused.value.code == code
+        price(claim(CCSS, MED, ngap("G", weighting="1.2")), cover(CardColour.ROSE), catalogue, stricter)
+    assert refused.value.code == "FEE_ABOVE_MAXIMUM"
     assert refused.value.line == 0
 
 
-def test_hnp_refused_where_the_card_does_not_allow_it() -> None:
+def test_empty_catalogue_prices_nothing(rules: Rules) -> None:
     with pytest.raises(PricingError) as refused:
-        price(claim(ngap("G", "1"), hnp=True), ROSE, load())
-    assert refused.value.code == "HNP_NOT_ALLOWED"
+        price(claim(CCSS, MED, ngap("G")), cover(VERTE), Catalogue(), rules)
+    assert refused.value.code == "ACT_UNKNOWN"
+
+
+def test_versions_are_ordered_by_effective_date() -> None:
+    first = TableVersion.of_ngap("A", date(2026, 1, 1), "s", [])
+    second = TableVersion.of_ngap("B", date(2026, 6, 1), "s", [])
+    catalogue = Catalogue([second, first])
+    assert catalogue.in_force(Nomenclature.NGAP, date(2025, 12, 31)) is None
+    assert catalogue.in_force(Nomenclature.NGAP, date(2026, 5, 31)) is first
+    assert catalogue.in_force(Nomenclature.NGAP, date(2026, 6, 1)) is second
+
+
+@pytest.mark.parametrize(
+    ("act", "code"),
+    [
+        (ngap("MN", "2"), "COEFFICIENT_OUT_OF_RANGE"),
+        (ngap("G", modifiers=["F"]), "MODIFIER_NOT_ALLOWED"),
+        (ngap("G", majorations=["AMI"]), "ACT_UNKNOWN"),
+        (ccam("DEQP003", coefficient="2"), "COEFFICIENT_OUT_OF_RANGE"),
+        (ccam("DEQP003", majorations=["MN"]), "ACT_UNKNOWN"),
+        (ngap("G", None), "COEFFICIENT_OUT_OF_RANGE"),
+    ],
+)
+def test_mixed_up_codings_are_refused(act: ActLine, code: str, catalogue: Catalogue, rules: Rules) -> None:
+    with pytest.raises(PricingError) as refused:
+        price(claim(CCSS, MED, act), cover(VERTE), catalogue, rules)
+    assert (refused.value.code, refused.value.line) == (code, 0)
+
+
+def test_ccam_modifier_adds_its_uncertain_amount(catalogue: Catalogue, rules: Rules) -> None:
+    priced = price(claim(CCSS, MED, ccam("DEQP003", modifiers=["F"])), cover(VERTE), catalogue, rules)
+    assert priced.lines[0].base == Decimal("33.83")  # 14.77 + F 19.06 (UNCERTAIN)
+    assert priced.lines[0].confidence == "UNCERTAIN"

@@ -1,16 +1,26 @@
-"""The nomenclature tables as values: NGAP key letters and CCAM acts, loaded from the shipped data."""
+"""The nomenclature as versioned values: each NGAP or CCAM table version has an effective date, and a
+claim line is priced with the version in force on its date of care."""
 
 from __future__ import annotations
 
-import csv
-from dataclasses import dataclass
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
-DATA = Path(__file__).parent.parent / "data"
-NGAP_VERSION = "NGAP-2024-12-22"
-CCAM_VERSION = "CCAM-v81"
+from contracts.common import Nomenclature as Kind
+
+CONFIDENCE_ORDER = ("SOLID", "MEDIUM", "UNCERTAIN", "ASSUMPTION", "OBSOLETE", "UNKNOWN")
+
+
+def weakest(*confidences: str) -> str:
+    """The least trustworthy of several confidence marks (a priced line is as sure as its weakest value)."""
+    ranks = [
+        CONFIDENCE_ORDER.index(c) if c in CONFIDENCE_ORDER else len(CONFIDENCE_ORDER) for c in confidences
+    ]
+    worst = max(ranks, default=0)
+    return CONFIDENCE_ORDER[worst] if worst < len(CONFIDENCE_ORDER) else "UNKNOWN"
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,7 @@ class NgapKey:
     value: Decimal | None
     professions: frozenset[str]
     confidence: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -29,51 +40,64 @@ class CcamAct:
     phase: int
     label: str
     tariff: Decimal | None
+    tariff_non_optam: Decimal | None
     prior_approval: bool
     modifiers: frozenset[str]
+    exo_tm: str
+    regroupement: str
+    confidence: str = "SOLID"
 
 
 @dataclass(frozen=True)
-class Nomenclature:
+class TableVersion:
+    """One published version of one nomenclature, in force from `effective_from` until the next one."""
+
     version: str
-    ngap: dict[str, NgapKey]
-    ccam: dict[tuple[str, int, int], CcamAct]
+    kind: Kind
+    effective_from: date
+    source: str
+    ngap: dict[str, NgapKey] = field(default_factory=dict)
+    ccam: dict[tuple[str, int, int], CcamAct] = field(default_factory=dict)
+    ccam_codes: frozenset[str] = frozenset()
+
+    @classmethod
+    def of_ccam(
+        cls, version: str, effective_from: date, source: str, acts: Iterable[CcamAct]
+    ) -> TableVersion:
+        table = {(a.code, a.activity, a.phase): a for a in acts}
+        codes = frozenset(code for code, _, _ in table)
+        return cls(version, Kind.CCAM, effective_from, source, ccam=table, ccam_codes=codes)
+
+    @classmethod
+    def of_ngap(
+        cls, version: str, effective_from: date, source: str, keys: Iterable[NgapKey]
+    ) -> TableVersion:
+        return cls(version, Kind.NGAP, effective_from, source, ngap={k.key: k for k in keys})
 
 
-def _decimal(text: str) -> Decimal | None:
-    return Decimal(text) if text.strip() else None
+class Catalogue:
+    """Every known version of each nomenclature, ordered by effective date; held in memory so that
+    pricing never queries the database per act."""
 
+    def __init__(self, versions: Iterable[TableVersion] = ()) -> None:
+        self._by_kind: dict[Kind, list[TableVersion]] = {kind: [] for kind in Kind}
+        self._dates: dict[Kind, list[date]] = {kind: [] for kind in Kind}
+        for version in versions:
+            self.add(version)
 
-def _modifiers(text: str) -> frozenset[str]:
-    return frozenset(m.strip() for m in text.strip("[] ").split(",") if m.strip())
+    def add(self, version: TableVersion) -> None:
+        versions = [v for v in self._by_kind[version.kind] if v.version != version.version]
+        versions.append(version)
+        versions.sort(key=lambda v: (v.effective_from, v.version))
+        self._by_kind[version.kind] = versions
+        self._dates[version.kind] = [v.effective_from for v in versions]
 
+    def in_force(self, kind: Kind, on: date) -> TableVersion | None:
+        position = bisect.bisect_right(self._dates[kind], on)
+        return self._by_kind[kind][position - 1] if position else None
 
-@cache
-def load() -> Nomenclature:
-    with (DATA / "ngap_keys.csv").open(encoding="utf-8") as handle:
-        ngap = {
-            row["key"]: NgapKey(
-                key=row["key"],
-                label=row["label"],
-                value=_decimal(row["value_eur"]),
-                professions=frozenset(row["profession"].split("|")),
-                confidence=row["source"].split(":")[0].strip(),
-            )
-            for row in csv.DictReader(handle)
-        }
-    ccam: dict[tuple[str, int, int], CcamAct] = {}
-    with (DATA / "ccam_v81_all_acts.csv").open(encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if not row["activity"]:
-                continue
-            act = CcamAct(
-                code=row["code"],
-                activity=int(row["activity"]),
-                phase=int(row["phase"] or 0),
-                label=row["label"],
-                tariff=_decimal(row["tariff_s1_optam_eur"]),
-                prior_approval=row["accord_prealable"].strip().upper() == "AP",
-                modifiers=_modifiers(row["modificateurs"]),
-            )
-            ccam.setdefault((act.code, act.activity, act.phase), act)
-    return Nomenclature(version=f"{NGAP_VERSION}+{CCAM_VERSION}", ngap=ngap, ccam=ccam)
+    def get(self, version: str) -> TableVersion | None:
+        return next((v for vs in self._by_kind.values() for v in vs if v.version == version), None)
+
+    def versions(self) -> list[TableVersion]:
+        return [v for kind in Kind for v in self._by_kind[kind]]

@@ -1,34 +1,24 @@
-"""Pricing a claim: base tariff per line, fee modulation, reimbursement and the HNP split.
-
-Amounts are Decimal; each line's base and reimbursement are rounded to the cent (half up) once, where
-they are computed; totals are sums of rounded lines.
-"""
+"""Pricing a claim: the base of each line (tariff in force on the date of care, association rate,
+majorations or modifiers), its fee (card colour), its reimbursement (fund, kind of act, ETM) and the
+split between the fund, the professional (HNP) and the patient. Rounding: see domain/money.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from contracts.common import ActLine, CardColour, ClaimContent, Nomenclature
-from services.tariff.domain.nomenclature import Nomenclature as Tables
+from contracts.common import ClaimContent, Nomenclature
+from services.tariff.domain.acts import resolve
+from services.tariff.domain.association import association_rates
+from services.tariff.domain.coverage import Coverage
+from services.tariff.domain.errors import PricingError
+from services.tariff.domain.modulation import fee_for
+from services.tariff.domain.money import ZERO, cents, total
+from services.tariff.domain.nomenclature import Catalogue
+from services.tariff.domain.reimbursement import rate_for
+from services.tariff.domain.rules import Rules
 
-CENT = Decimal("0.01")
-STANDARD_RATE = Decimal("0.80")
-ETM_RATE = Decimal("1.00")
-
-
-def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """What eligibility established for the claim's beneficiary."""
-
-    card_colour: CardColour | None
-    etm: bool
-    overrun_allowed: bool
-    hnp_allowed: bool
+__all__ = ["Coverage", "Line", "Priced", "PricingError", "price"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +29,10 @@ class Line:
     fee: Decimal
     rate: Decimal
     reimbursement: Decimal
+    tariff_version: str
+    association_rate: Decimal
+    overrun: Decimal
+    confidence: str
 
 
 @dataclass(frozen=True)
@@ -48,68 +42,57 @@ class Priced:
     total_base: Decimal
     total_fee: Decimal
     total_reimbursement: Decimal
+    total_overrun: Decimal
     patient_share: Decimal
-    paid_to_professional: Decimal
+    paid_to_professional: Decimal  # HNP: the fund pays the professional its reimbursement
+    paid_to_insured: Decimal  # otherwise the fund reimburses the insured, who paid the fee
+    patient_pays_professional: Decimal  # the fee (or, under HNP, the patient's share)
 
 
-class PricingError(ValueError):
-    def __init__(self, code: str, message: str, line: int | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.line = line
-
-
-def base_tariff(act: ActLine, index: int, profession: str, tables: Tables) -> Decimal:
-    if act.nomenclature is Nomenclature.NGAP:
-        key = tables.ngap.get(act.code)
-        if key is None or key.value is None:
-            raise PricingError(
-                "ACT_UNKNOWN", f"acts.{index}.code: no NGAP key {act.code} with a value", index
-            )
-        if profession not in key.professions:
-            raise PricingError(
-                "ACT_NOT_BILLABLE_BY_PROFESSION",
-                f"acts.{index}.code: {act.code} not billable by {profession}",
-                index,
-            )
-        if act.coefficient is None:
-            raise PricingError(
-                "COEFFICIENT_OUT_OF_RANGE", f"acts.{index}.coefficient: required for NGAP", index
-            )
-        return cents(key.value * act.coefficient)
-    activity, phase = act.activity or 1, act.phase or 0
-    ccam = tables.ccam.get((act.code, activity, phase))
-    if ccam is None:
-        known = any(code == act.code for code, _, _ in tables.ccam)
-        code = "ACT_INVALID_ACTIVITY_OR_PHASE" if known else "ACT_UNKNOWN"
-        raise PricingError(
-            code, f"acts.{index}: no CCAM act {act.code} activity {activity} phase {phase}", index
-        )
-    if ccam.tariff is None:
-        raise PricingError("ACT_UNKNOWN", f"acts.{index}.code: {act.code} is not reimbursable", index)
-    return ccam.tariff
-
-
-def price(claim: ClaimContent, coverage: Coverage, tables: Tables) -> Priced:
+def price(claim: ClaimContent, coverage: Coverage, catalogue: Catalogue, rules: Rules) -> Priced:
     if claim.hnp and not coverage.hnp_allowed:
-        raise PricingError("HNP_NOT_ALLOWED", "hnp: not open for this card colour")
-    rate = ETM_RATE if coverage.etm else STANDARD_RATE
+        raise PricingError("HNP_NOT_ALLOWED", "hnp: not open for this beneficiary's card")
+    profession = claim.profession.value
+    resolved = [resolve(act, i, profession, catalogue, rules) for i, act in enumerate(claim.acts)]
+    associations = association_rates(resolved, rules)
     lines = []
-    for index, act in enumerate(claim.acts):
-        base = base_tariff(act, index, claim.profession.value, tables)
-        fee = act.fee if act.fee is not None else base
-        if fee > base and not coverage.overrun_allowed:
-            raise PricingError("OVERRUN_FORBIDDEN", f"acts.{index}.fee: above the tariff {base}", index)
-        lines.append(Line(act.nomenclature, act.code, base, fee, rate, cents(base * rate)))
-    total_base = sum((line.base for line in lines), Decimal(0))
-    total_fee = sum((line.fee for line in lines), Decimal(0))
-    reimbursement = sum((line.reimbursement for line in lines), Decimal(0))
+    for line in resolved:
+        association = associations[line.index]
+        base = cents(line.amount * association + line.extras)
+        fee = fee_for(line.act, line.index, base, coverage, rules)
+        rate = rate_for(claim.fund, line, coverage.etm, rules)
+        reimbursement = cents(min(base, fee) * rate)
+        overrun = max(fee - base, ZERO)
+        lines.append(
+            Line(
+                line.act.nomenclature,
+                line.act.code,
+                base,
+                fee,
+                rate,
+                reimbursement,
+                line.version,
+                association,
+                overrun,
+                line.confidence,
+            )
+        )
+    return _totals(claim.hnp, tuple(lines))
+
+
+def _totals(hnp: bool, lines: tuple[Line, ...]) -> Priced:
+    total_fee = total(line.fee for line in lines)
+    reimbursement = total(line.reimbursement for line in lines)
+    share = total_fee - reimbursement
     return Priced(
-        version=tables.version,
-        lines=tuple(lines),
-        total_base=total_base,
+        version="+".join(sorted({line.tariff_version for line in lines})),
+        lines=lines,
+        total_base=total(line.base for line in lines),
         total_fee=total_fee,
         total_reimbursement=reimbursement,
-        patient_share=total_fee - reimbursement,
-        paid_to_professional=reimbursement if claim.hnp else Decimal(0),
+        total_overrun=total(line.overrun for line in lines),
+        patient_share=share,
+        paid_to_professional=reimbursement if hnp else ZERO,
+        paid_to_insured=ZERO if hnp else reimbursement,
+        patient_pays_professional=share if hnp else total_fee,
     )

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contracts.common import CardColour, ClaimContent
+from contracts.reasons import describe
 from contracts.tariff import PricedLine
 from runtime.security import CurrentActor
-from services.tariff.domain.nomenclature import load
-from services.tariff.domain.pricing import Coverage, PricingError, price
+from services.tariff.domain.coverage import Coverage
+from services.tariff.domain.errors import PricingError
+from services.tariff.entrypoints.deps import StateDep
+from services.tariff.service_layer.mapping import amounts
+from services.tariff.service_layer.quotes import quote
 
 router = APIRouter(prefix="/tariff", tags=["tariff"])
 
@@ -30,25 +35,28 @@ class PreviewOut(BaseModel):
     total_base: Decimal
     total_fee: Decimal
     total_reimbursement: Decimal
+    total_overrun: Decimal
     patient_share: Decimal
     paid_to_professional: Decimal
+    paid_to_insured: Decimal
+    patient_pays_professional: Decimal
 
 
-@router.post("/preview", response_model=PreviewOut)
-async def preview(request: PreviewIn, _actor: CurrentActor) -> PreviewOut:
+def refusal(error: PricingError) -> JSONResponse:
+    field, _, reason = str(error).partition(": ")
+    body = {
+        "code": error.code,
+        "reason": describe(error.code),
+        "line": error.line,
+        "errors": [{"field": field, "reason": reason}],
+    }
+    return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
+@router.post("/preview", response_model=PreviewOut, responses={422: {"description": "refused by pricing"}})
+async def preview(request: PreviewIn, _actor: CurrentActor, state: StateDep) -> PreviewOut | JSONResponse:
     coverage = Coverage(request.card_colour, request.etm, request.overrun_allowed, request.hnp_allowed)
     try:
-        priced = price(request.claim, coverage, load())
+        return PreviewOut.model_validate(amounts(quote(state, request.claim, coverage)))
     except PricingError as error:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, {"code": error.code, "errors": [str(error)]}
-        ) from None
-    return PreviewOut(
-        tariff_version=priced.version,
-        lines=[PricedLine(**line.__dict__) for line in priced.lines],
-        total_base=priced.total_base,
-        total_fee=priced.total_fee,
-        total_reimbursement=priced.total_reimbursement,
-        patient_share=priced.patient_share,
-        paid_to_professional=priced.paid_to_professional,
-    )
+        return refusal(error)

@@ -1,15 +1,33 @@
-"""The tariff service's subscriptions."""
+"""The tariff service's subscriptions: eligible claims to price, and published nomenclature versions."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
-from contracts import topics
 from contracts.eligibility import EligibilityCheckedV1
+from contracts.tariff import NomenclatureVersionPublishedV1
 from runtime.messaging.consumer import Subscription
 from runtime.service import Runtime
+from services.tariff.service_layer.catalogue import on_version_published
 from services.tariff.service_layer.claims import on_eligibility_checked
+from services.tariff.service_layer.state import TariffState
+from services.tariff.settings import Settings
 
 
-def subscriptions(_runtime: Runtime) -> Sequence[Subscription]:
-    return [Subscription(topics.ELIGIBILITY, "tariff", {EligibilityCheckedV1: on_eligibility_checked})]
+def subscriptions(state: TariffState, settings: Settings) -> Callable[[Runtime], Sequence[Subscription]]:
+    def build(_runtime: Runtime) -> Sequence[Subscription]:
+        return [
+            Subscription(
+                settings.eligibility_topic,
+                settings.consumer_group,
+                {EligibilityCheckedV1: partial(on_eligibility_checked, state)},
+            ),
+            Subscription(
+                settings.nomenclature_topic,
+                f"{settings.consumer_group}-nomenclature-{settings.instance_id}",
+                {NomenclatureVersionPublishedV1: partial(on_version_published, state)},
+            ),
+        ]
+
+    return build

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope
-from contracts.tariff import ClaimPricedV1, ClaimPricingRejectedV1, PricedLine
+from contracts.tariff import ClaimPricedV1, ClaimPricingRejectedV1
 from runtime.messaging.uow import Unit
-from services.tariff.domain.nomenclature import load
-from services.tariff.domain.pricing import Coverage, PricingError, price
+from services.tariff.domain.coverage import Coverage
+from services.tariff.domain.errors import PricingError
+from services.tariff.service_layer.mapping import amounts
+from services.tariff.service_layer.quotes import quote
+from services.tariff.service_layer.state import TariffState
 
 
-async def on_eligibility_checked(unit: Unit, envelope: Envelope, event: EligibilityCheckedV1) -> None:
+async def on_eligibility_checked(
+    state: TariffState, unit: Unit, envelope: Envelope, event: EligibilityCheckedV1
+) -> None:
     if not event.eligible:
         return
+    await state.ready.wait()
     coverage = Coverage(event.card_colour, event.etm, event.overrun_allowed, event.hnp_allowed)
     try:
-        priced = price(event.claim, coverage, load())
+        priced = quote(state, event.claim, coverage)
     except PricingError as error:
         unit.emit(
             ClaimPricingRejectedV1(
@@ -30,16 +36,8 @@ async def on_eligibility_checked(unit: Unit, envelope: Envelope, event: Eligibil
         )
         return
     unit.emit(
-        ClaimPricedV1(
-            reference=event.reference,
-            practitioner_id=event.practitioner_id,
-            tariff_version=priced.version,
-            lines=[PricedLine(**line.__dict__) for line in priced.lines],
-            total_base=priced.total_base,
-            total_fee=priced.total_fee,
-            total_reimbursement=priced.total_reimbursement,
-            patient_share=priced.patient_share,
-            paid_to_professional=priced.paid_to_professional,
+        ClaimPricedV1.model_validate(
+            {"reference": event.reference, "practitioner_id": event.practitioner_id, **amounts(priced)}
         ),
         subject=event.reference,
         cause=envelope,

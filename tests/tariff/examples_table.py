@@ -1,0 +1,292 @@
+"""The table of worked examples (NGAP and CCAM, each fund, each card colour, ETM, HNP, several acts in
+one session). The arithmetic is in each name; cents are rounded half up once per amount."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from contracts.common import Profession
+from tests.tariff import examples as x
+from tests.tariff.examples import Amounts, Example, ccam, claim, cover, ngap
+
+EXAMPLES: list[Example] = [
+    # --- NGAP, médecin -----------------------------------------------------------------------------
+    Example(
+        "G verte CCSS: 30 x 80 %",
+        (x.G,),
+        claim(x.CCSS, x.MED, ngap("G")),
+        cover(x.VERTE),
+        Amounts("30.00", "30.00", "24.00", "6.00"),
+    ),
+    Example(
+        "G verte CAMTI with ETM: 100 %",
+        (x.G,),
+        claim(x.CAMTI, x.MED, ngap("G")),
+        cover(x.VERTE, etm=True),
+        Amounts("30.00", "30.00", "30.00", "0.00"),
+    ),
+    Example(
+        "G verte SPME under HNP: the fund pays 24 to the doctor",
+        (x.G,),
+        claim(x.SPME, x.MED, ngap("G"), hnp=True),
+        cover(x.VERTE, hnp=True),
+        Amounts("30.00", "30.00", "24.00", "6.00", "24.00"),
+    ),
+    Example(
+        "G + MN night majoration: 30 + 35 = 65, x 80 % = 52",
+        (x.G, x.MN),
+        claim(x.CCSS, x.MED, ngap("G", majorations=["MN"])),
+        cover(x.VERTE),
+        Amounts("65.00", "65.00", "52.00", "13.00"),
+    ),
+    Example(
+        "G rose weighting 1.2: fee 36, overrun 6 never reimbursed",
+        (x.G,),
+        claim(x.CCSS, x.MED, ngap("G", weighting="1.2")),
+        cover(x.ROSE),
+        Amounts("30.00", "36.00", "24.00", "12.00"),
+    ),
+    Example(
+        "G rose fee 37 above 30 x 1.20 = 36",
+        (x.G,),
+        claim(x.CCSS, x.MED, ngap("G", fee="37.00")),
+        cover(x.ROSE),
+        "FEE_ABOVE_MAXIMUM",
+    ),
+    Example(
+        "G bulle manual fee 50 (maximum 60)",
+        (x.G,),
+        claim(x.CAMTI, x.MED, ngap("G", fee="50.00")),
+        cover(x.BULLE),
+        Amounts("30.00", "50.00", "24.00", "26.00"),
+    ),
+    Example(
+        "G bulle weighting 2.5 gives 75 above 60",
+        (x.G,),
+        claim(x.SPME, x.MED, ngap("G", weighting="2.5")),
+        cover(x.BULLE),
+        "FEE_ABOVE_MAXIMUM",
+    ),
+    Example(
+        "G verte fee 35: no overrun on a green card",
+        (x.G,),
+        claim(x.CCSS, x.MED, ngap("G", fee="35.00")),
+        cover(x.VERTE),
+        "OVERRUN_FORBIDDEN",
+    ),
+    Example(
+        "G verte fee 25 below the tariff: reimbursed 25 x 80 % = 20",
+        (x.G,),
+        claim(x.CCSS, x.MED, ngap("G", fee="25.00")),
+        cover(x.VERTE),
+        Amounts("30.00", "25.00", "20.00", "5.00"),
+    ),
+    Example(
+        "HNP asked where the card does not open it",
+        (x.G,),
+        claim(x.CCSS, x.MED, ngap("G"), hnp=True),
+        cover(x.ROSE),
+        "HNP_NOT_ALLOWED",
+    ),
+    Example(
+        "G dated before the NGAP version in force (2024-12-22)",
+        (x.G,),
+        claim(x.CCSS, x.MED, ngap("G", day=date(2024, 6, 1))),
+        cover(x.VERTE),
+        "ACT_UNKNOWN",
+    ),
+    Example(
+        "AMI billed by a doctor",
+        (x.AMI,),
+        claim(x.CCSS, x.MED, ngap("AMI", "2")),
+        cover(x.VERTE),
+        "ACT_NOT_BILLABLE_BY_PROFESSION",
+    ),
+    # --- NGAP, other professions, several acts in one session (art. 11B) ------------------------------
+    Example(
+        "C dentist CCSS: 23 x 80 % = 18.40",
+        (x.C,),
+        claim(x.CCSS, x.DENT, ngap("C")),
+        cover(x.VERTE),
+        Amounts("23.00", "23.00", "18.40", "4.60"),
+    ),
+    Example(
+        "AMI 4 + AMI 2 + AMI 1: 12.60 at 100 %, 6.30 at 50 % = 3.15, third at 0",
+        (x.AMI,),
+        claim(x.CCSS, x.IDE, ngap("AMI", "1"), ngap("AMI", "4"), ngap("AMI", "2")),
+        cover(x.VERTE),
+        Amounts("15.75", "15.75", "12.60", "3.15"),
+    ),
+    Example(
+        "AMI 4 + AIS 3: dérogation, both in full: 12.60 + 7.95",
+        (x.AMI, x.AIS),
+        claim(x.CAMTI, x.IDE, ngap("AMI", "4"), ngap("AIS", "3")),
+        cover(x.VERTE),
+        Amounts("20.55", "20.55", "16.44", "4.11"),
+    ),
+    Example(
+        "BSA forfait + AMX 2: forfait outside the ranking, 13 + 6.30",
+        (x.BSA, x.AMX),
+        claim(x.SPME, x.IDE, ngap("BSA"), ngap("AMX", "2")),
+        cover(x.BULLE),
+        Amounts("19.30", "19.30", "15.44", "3.86"),
+    ),
+    Example(
+        "AMK 8 + AMS 7.5 one session: 17.68 + 16.575 x 50 % = 8.29",
+        (x.AMK, x.AMS),
+        claim(x.SPME, x.KINE, ngap("AMK", "8"), ngap("AMS", "7.5")),
+        cover(x.VERTE),
+        Amounts("25.97", "25.97", "20.77", "5.20"),
+    ),
+    Example(
+        "AMK 8 and AMS 7.5 in two sessions: both in full 17.68 + 16.58",
+        (x.AMK, x.AMS),
+        claim(x.CCSS, x.KINE, ngap("AMK", "8", session=1), ngap("AMS", "7.5", session=2)),
+        cover(x.ROSE),
+        Amounts("34.26", "34.26", "27.40", "6.86"),
+    ),
+    Example(
+        "AMO 10 speech therapy with ETM: 26.00 at 100 %",
+        (x.AMO,),
+        claim(x.CAMTI, Profession.ORTHOPHONISTE, ngap("AMO", "10")),
+        cover(x.VERTE, etm=True),
+        Amounts("26.00", "26.00", "26.00", "0.00"),
+    ),
+    Example(
+        "AMY 5 orthoptics: 13.00 x 80 % = 10.40",
+        (x.AMY,),
+        claim(x.CCSS, Profession.ORTHOPTISTE, ngap("AMY", "5")),
+        cover(x.BULLE),
+        Amounts("13.00", "13.00", "10.40", "2.60"),
+    ),
+    Example(
+        "TO 90 orthodontic semester: 193.50 x 80 % = 154.80",
+        (x.TO,),
+        claim(x.CCSS, x.ODF, ngap("TO", "90")),
+        cover(x.VERTE),
+        Amounts("193.50", "193.50", "154.80", "38.70"),
+    ),
+    Example(
+        "TO 91 above the coefficient maximum",
+        (x.TO,),
+        claim(x.CCSS, x.ODF, ngap("TO", "91")),
+        cover(x.VERTE),
+        "COEFFICIENT_OUT_OF_RANGE",
+    ),
+    # --- CCAM -----------------------------------------------------------------------------------------
+    Example(
+        "HBMD053 one face: 30.47 x 80 % = 24.376 -> 24.38",
+        (x.HBMD053,),
+        claim(x.CCSS, x.DENT, ccam("HBMD053")),
+        cover(x.VERTE),
+        Amounts("30.47", "30.47", "24.38", "6.09"),
+    ),
+    Example(
+        "HBMD038 + HBMD053 distinct teeth: dental acts each in full",
+        (x.HBMD038, x.HBMD053),
+        claim(x.CAMTI, x.DENT, ccam("HBMD038"), ccam("HBMD053")),
+        cover(x.VERTE),
+        Amounts("98.59", "98.59", "78.88", "19.71"),
+    ),
+    Example(
+        "HBGD036 extraction under HNP: fund pays 31.20",
+        (x.HBGD036,),
+        claim(x.SPME, x.DENT, ccam("HBGD036"), hnp=True),
+        cover(x.VERTE, hnp=True),
+        Amounts("39.00", "39.00", "31.20", "7.80", "31.20"),
+    ),
+    Example(
+        "HBLD038 crown rose fee 144 = 120 x 1.20",
+        (x.HBLD038,),
+        claim(x.CCSS, x.DENT, ccam("HBLD038", fee="144.00")),
+        cover(x.ROSE),
+        Amounts("120.00", "144.00", "96.00", "48.00"),
+    ),
+    Example(
+        "HBLD038 crown bulle fee 240 = 120 x 2",
+        (x.HBLD038,),
+        claim(x.CAMTI, x.DENT, ccam("HBLD038", fee="240.00")),
+        cover(x.BULLE),
+        Amounts("120.00", "240.00", "96.00", "144.00"),
+    ),
+    Example(
+        "HBLD038 crown bulle fee 240.01 above the maximum",
+        (x.HBLD038,),
+        claim(x.CAMTI, x.DENT, ccam("HBLD038", fee="240.01")),
+        cover(x.BULLE),
+        "FEE_ABOVE_MAXIMUM",
+    ),
+    Example(
+        "LBLD015 implant SPME: dental, so 80 %: 337.744 -> 337.74",
+        (x.LBLD015,),
+        claim(x.SPME, x.DENT, ccam("LBLD015")),
+        cover(x.VERTE),
+        Amounts("422.18", "422.18", "337.74", "84.44"),
+    ),
+    Example(
+        "AHQB033 SPME: CCAM act >= 140.14 reimbursed at 100 %",
+        (x.AHQB033,),
+        claim(x.SPME, x.MED, ccam("AHQB033")),
+        cover(x.VERTE),
+        Amounts("149.30", "149.30", "149.30", "0.00"),
+    ),
+    Example(
+        "AHQB033 CCSS: the SPME rule does not apply, 80 % = 119.44",
+        (x.AHQB033,),
+        claim(x.CCSS, x.MED, ccam("AHQB033")),
+        cover(x.VERTE),
+        Amounts("149.30", "149.30", "119.44", "29.86"),
+    ),
+    Example(
+        "AHQB032 SPME below 140.14: 80 % = 101.56",
+        (x.AHQB032,),
+        claim(x.SPME, x.MED, ccam("AHQB032")),
+        cover(x.ROSE),
+        Amounts("126.95", "126.95", "101.56", "25.39"),
+    ),
+    Example(
+        "AHQB027 + DEQP003 one session: 51.84 + 14.77 x 50 % = 7.39",
+        (x.AHQB027, x.DEQP003),
+        claim(x.CCSS, x.MED, ccam("DEQP003"), ccam("AHQB027")),
+        cover(x.VERTE),
+        Amounts("59.23", "59.23", "47.38", "11.85"),
+    ),
+    Example(
+        "HFFC018 anesthesia (activity 4) CAMTI ETM: 225.75 at 100 %",
+        (x.HFFC018_ANESTHESIA,),
+        claim(x.CAMTI, x.MED, ccam("HFFC018", activity=4)),
+        cover(x.BULLE, etm=True),
+        Amounts("225.75", "225.75", "225.75", "0.00"),
+    ),
+    Example(
+        "HBMD053 has no activity 4",
+        (x.HBMD053,),
+        claim(x.CCSS, x.DENT, ccam("HBMD053", activity=4)),
+        cover(x.VERTE),
+        "ACT_INVALID_ACTIVITY_OR_PHASE",
+    ),
+    Example(
+        "HBMD053 does not accept modifier F",
+        (x.HBMD053,),
+        claim(x.CCSS, x.DENT, ccam("HBMD053", modifiers=["F"])),
+        cover(x.VERTE),
+        "MODIFIER_NOT_ALLOWED",
+    ),
+    Example(
+        "DEQP003 billed by a nurse",
+        (x.DEQP003,),
+        claim(x.CCSS, x.IDE, ccam("DEQP003")),
+        cover(x.VERTE),
+        "ACT_NOT_BILLABLE_BY_PROFESSION",
+    ),
+    Example(
+        "HBMD053 dated before CCAM v81 (2026-01-01)",
+        (x.HBMD053,),
+        claim(x.CCSS, x.DENT, ccam("HBMD053", day=date(2025, 12, 31))),
+        cover(x.VERTE),
+        "ACT_UNKNOWN",
+    ),
+    Example(
+        "ZZZZ999 is no CCAM code", (), claim(x.CCSS, x.MED, ccam("ZZZZ999")), cover(x.VERTE), "ACT_UNKNOWN"
+    ),
+]

@@ -21,11 +21,13 @@ def digest(handle: str) -> bytes:
 
 
 async def user_by_login(db: AsyncSession, login: str) -> Row[Any] | None:
-    return (await db.execute(select(users).where(users.c.login == login))).one_or_none()
+    """The account, locked until the unit of work ends (PostgreSQL; SQLite serialises writers anyway), so
+    that concurrent attempts count every failure and see each other's throttle."""
+    return (await db.execute(select(users).where(users.c.login == login).with_for_update())).one_or_none()
 
 
 async def user_by_id(db: AsyncSession, user_id: str) -> Row[Any] | None:
-    return (await db.execute(select(users).where(users.c.id == user_id))).one_or_none()
+    return (await db.execute(select(users).where(users.c.id == user_id).with_for_update())).one_or_none()
 
 
 def throttle_of(user: Row[Any]) -> Throttle:

@@ -116,10 +116,10 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
             yield
         finally:
             for hook in definition.on_shutdown:
-                await hook(runtime)
-            await broker.stop()
-            await relay.stop()
-            await engine.dispose()
+                await _bounded(hook(runtime), f"shutdown hook {getattr(hook, '__name__', hook)}")
+            await _bounded(broker.stop(), "broker")
+            await _bounded(relay.stop(), "outbox relay")
+            await _bounded(engine.dispose(), "database engine")
 
     app = FastAPI(title=definition.title, version="1", lifespan=lifespan)
     app.state.runtime = runtime
@@ -138,6 +138,14 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
     for router in definition.routers:
         app.include_router(router)
     return app
+
+
+async def _bounded(step: Awaitable[None], what: str, seconds: float = 15.0) -> None:
+    """A stopping service never hangs on one part: past `seconds` the part is abandoned and named."""
+    try:
+        await asyncio.wait_for(step, seconds)
+    except TimeoutError:
+        log.warning("%s did not stop within %.0f s; abandoned", what, seconds)
 
 
 async def _database_ok(engine: AsyncEngine) -> bool:

@@ -48,7 +48,8 @@ async def wait_for_decision(system: System, headers: dict[str, str], reference: 
             claim: dict[str, Any] = (await client.get(f"/claims/{reference}")).json()
             return claim if claim["status"] in {"accepted", "rejected"} else None
 
-        return await eventually(decided, interval=0.05)
+        # Generous: after a restart the broker must expire the old group members before consuming again.
+        return await eventually(decided, timeout=120, interval=0.05)
 
 
 def submit(system: System, headers: dict[str, str], body: dict[str, Any]) -> httpx.Response:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from contracts import topics
@@ -134,7 +135,10 @@ async def priced_events(
         async def all_found() -> bool:
             for records in (await consumer.getmany(timeout_ms=200)).values():
                 for record in records:
-                    envelope = Envelope.model_validate_json(record.value)
+                    try:
+                        envelope = Envelope.model_validate_json(record.value or b"")
+                    except ValidationError:
+                        continue  # the topic is shared: other tests publish garbage on purpose (fuzzing)
                     if key(envelope) in wanted:
                         found[key(envelope)] = envelope.data
             return wanted <= set(found)

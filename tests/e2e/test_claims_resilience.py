@@ -49,6 +49,8 @@ async def test_a_receipt_while_downstream_is_stopped_and_a_decision_once_it_is_b
 
     for service in DOWNSTREAM:
         own_system.start_service(service)
-    own_system.wait_healthy(DOWNSTREAM)
+    # Each restarted service rejoins its consumer groups one after the other, and the embedded broker
+    # first waits out the stopped members' sessions: minutes on a loaded machine, not seconds.
+    own_system.wait_healthy(DOWNSTREAM, timeout=300)
     decided = await wait_for_decision(own_system, doctor, reference)
     assert decided["status"] == "accepted"

@@ -25,7 +25,8 @@ REJECTED = ("100003", "K1L2M3")
 
 
 def start_system(data_dir: Path, bootstrap: str | None = None, **env: str) -> System:
-    extra = {"FSE_DEMO": "1", "AUTH_TOKEN_LIFETIME_SECONDS": "86400", **env}
+    # The longest access token auth issues (15 min): a run that lasts longer must log in again.
+    extra = {"FSE_DEMO": "1", "AUTH_TOKEN_LIFETIME_SECONDS": "900", **env}
     if bootstrap:
         extra["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     system = System.on_free_ports(data_dir, extra_env=extra)

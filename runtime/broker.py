@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
@@ -14,6 +15,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
 from runtime.messaging.consumer import Consumer
@@ -37,30 +39,41 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
 
 
 def attach(broker: KafkaBroker, consumer: Consumer, settings: ServiceSettings) -> None:
-    """Register `consumer` as a batch subscriber: offsets are committed only after the batch's effects
-    are durable (or dead-lettered); an exception rewinds the batch for redelivery."""
-    subscription = consumer.subscription
+    """Register `consumer` as one batch subscriber over all its topics: offsets are committed only after
+    the batch's effects are durable (or dead-lettered); an exception rewinds the batch for redelivery.
+
+    One Kafka consumer per group, not per topic: the embedded broker answers an idle fetch only when
+    its wait runs out, so every consumer polls at its fetch wait, and each costs CPU at rest."""
+    wait = settings.kafka_background_wait_ms if consumer.background else settings.kafka_fetch_max_wait_ms
 
     async def consume(message: KafkaMessage) -> None:
         records = message.raw_message
         await consumer.process(records if isinstance(records, tuple) else (records,))
 
-    consume.__name__ = f"{subscription.group}__{subscription.topic}".replace(".", "_").replace("-", "_")
+    consume.__name__ = consumer.group.replace(".", "_").replace("-", "_")
     broker.subscriber(
-        subscription.topic,
-        group_id=subscription.group,
+        *consumer.topics,
+        decoder=_undecoded,
+        group_id=consumer.group,
         batch=True,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
-        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
-        batch_timeout_ms=settings.kafka_fetch_max_wait_ms,
+        fetch_max_wait_ms=wait,
+        batch_timeout_ms=wait,
         max_records=settings.kafka_max_records,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=max(settings.kafka_session_timeout_ms // 5, 100),
         max_poll_interval_ms=300_000,
-        title=f"{subscription.group}:{subscription.topic}",
-        description=", ".join(m.event_type for m in subscription.handlers),
+        # AsyncAPI names each channel "<title>:<topic>": "<group>:<topic>", read by runtime.ops.
+        title=consumer.group,
+        description=", ".join(consumer.event_types),
     )(consume)
+
+
+async def _undecoded(_message: StreamMessage[Any]) -> None:
+    """The kit reads the raw records itself: FastStream's decoding of every body as JSON (and a
+    message object per record) would be thrown away, at a cost of ~10 % of a consumer's CPU."""
+    return None
 
 
 def dead_letter_sink(broker: KafkaBroker) -> DeadLetterPublisher:

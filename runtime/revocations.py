@@ -49,8 +49,9 @@ def read(revocations: Revocations, value: bytes | None) -> None:
     apply(revocations, payload)
 
 
-def listen(broker: KafkaBroker, revocations: Revocations, service_name: str) -> None:
-    """Subscribe `revocations` to the auth stream on every partition, without a consumer group."""
+def listen(broker: KafkaBroker, revocations: Revocations, service_name: str, wait_ms: int) -> None:
+    """Subscribe `revocations` to the auth stream on every partition, without a consumer group; a
+    background stream (`wait_ms`): a revocation applies within that wait, access tokens live minutes."""
 
     async def on_auth_event(message: KafkaMessage) -> None:
         read(revocations, message.raw_message.value)  # type: ignore[union-attr]
@@ -62,7 +63,7 @@ def listen(broker: KafkaBroker, revocations: Revocations, service_name: str) -> 
         group_id=None,
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
-        fetch_max_wait_ms=10,
+        fetch_max_wait_ms=wait_ms,
         title=f"{service_name}:revocations",
         description=SessionsRevokedV1.event_type,
     )(on_auth_event)

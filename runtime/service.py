@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from runtime import crypto, db, logs, revocations
 from runtime.broker import DeadLetterPublisher, attach, make_broker
 from runtime.http import BodyLimit, add_operational_routes, on_validation_error
-from runtime.messaging.consumer import Consumer, Subscription
+from runtime.messaging.consumer import Consumer, Subscription, by_group
 from runtime.messaging.relay import OutboxRelay
 from runtime.messaging.tables import MessagingTables
 from runtime.messaging.uow import UnitOfWork
@@ -96,10 +96,12 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         verifier=TokenVerifier(settings.resolved_auth_public_key()),
         registry=registry,
     )
-    revocations.listen(broker, runtime.verifier.revocations, settings.service_name)
+    revocations.listen(
+        broker, runtime.verifier.revocations, settings.service_name, settings.kafka_background_wait_ms
+    )
     dead_letters = DeadLetterPublisher(broker)
-    for subscription in definition.subscriptions(runtime):
-        consumer = Consumer(subscription, uow, dead_letters)
+    for group in by_group(definition.subscriptions(runtime)):
+        consumer = Consumer(group, uow, dead_letters)
         runtime.consumers.append(consumer)
         attach(broker, consumer, settings)
     _metrics(runtime)
@@ -108,9 +110,11 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await db.migrate(engine, definition.migrations, definition.metadata)
         await relay.start()
-        await broker.start()
+        # The hooks first: a handler may wait for state a hook loads (tariff's catalogue), and on SQLite
+        # it would wait holding the write lock that the hook needs.
         for hook in definition.on_startup:
             await hook(runtime)
+        await broker.start()
         log.info("%s started on %s:%d", settings.service_name, settings.http_host, settings.http_port)
         try:
             yield

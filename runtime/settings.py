@@ -31,6 +31,7 @@ class ServiceSettings(BaseSettings):
     auth_public_key: SecretStr | None = Field(None, validation_alias=shared("FSE_AUTH_PUBLIC_KEY"))
     kafka_session_timeout_ms: int = Field(10_000, validation_alias=shared("FSE_KAFKA_SESSION_TIMEOUT_MS"))
     kafka_fetch_max_wait_ms: int = Field(10, validation_alias=shared("FSE_KAFKA_FETCH_MAX_WAIT_MS"))
+    kafka_background_wait_ms: int = Field(250, validation_alias=shared("FSE_KAFKA_BACKGROUND_WAIT_MS"))
     kafka_max_records: int = Field(500, validation_alias=shared("FSE_KAFKA_MAX_RECORDS"))
     demo: bool = Field(False, validation_alias=shared("FSE_DEMO"))
 

@@ -12,7 +12,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -72,20 +72,25 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Subscription:
-    """What one consumer group does with one topic: a handler per payload model it understands."""
+    """What one consumer group does with one topic: a handler per payload model it understands.
+
+    `background` marks a stream (reference data, a feed) that no person waits on: its fetches may
+    wait longer than a claim's (FSE_KAFKA_BACKGROUND_WAIT_MS), since every idle fetch costs CPU."""
 
     topic: str
     group: str
     handlers: dict[type[Payload], Handler]
-    _by_type: dict[str, tuple[type[Payload], Handler]] = field(init=False)
+    background: bool = False
 
-    def __post_init__(self) -> None:
-        self._by_type = {model.event_type: (model, handler) for model, handler in self.handlers.items()}
 
-    def route(self, envelope: Envelope) -> tuple[type[Payload], Handler] | None:
-        return self._by_type.get(envelope.type)
+def by_group(subscriptions: Sequence[Subscription]) -> list[list[Subscription]]:
+    """The subscriptions of each consumer group, in declaration order: one consumer serves a group."""
+    groups: dict[str, list[Subscription]] = {}
+    for subscription in subscriptions:
+        groups.setdefault(subscription.group, []).append(subscription)
+    return list(groups.values())
 
 
 @dataclass
@@ -97,20 +102,38 @@ class Item:
 
 
 class Consumer:
+    """One consumer group over one or more topics: a single Kafka consumer (one fetch loop) whatever
+    the number of topics, each event routed to its handler by type (an event type has one topic)."""
+
     def __init__(
         self,
-        subscription: Subscription,
+        subscriptions: Sequence[Subscription],
         uow: UnitOfWork,
         dead_letters: DeadLetterSink,
         retries: int = 4,
         retry_delay: float = 0.2,
     ) -> None:
-        self.subscription = subscription
+        groups = {s.group for s in subscriptions}
+        if len(groups) != 1:
+            raise ValueError(f"a consumer serves exactly one group, not {sorted(groups)}")
+        self.group = groups.pop()
+        self.topics = tuple(dict.fromkeys(s.topic for s in subscriptions))
+        # Background only if every stream it reads is: one stream a person waits on sets the pace.
+        self.background = all(s.background for s in subscriptions)
+        self._routes: dict[str, tuple[type[Payload], Handler]] = {}
+        for subscription in subscriptions:
+            for model, handler in subscription.handlers.items():
+                if self._routes.setdefault(model.event_type, (model, handler)) != (model, handler):
+                    raise ValueError(f"{model.event_type}: two handlers in group {self.group}")
         self._uow = uow
         self._dead_letters = dead_letters
         self._retries = retries
         self._retry_delay = retry_delay
         self.dead_lettered = 0
+
+    @property
+    def event_types(self) -> list[str]:
+        return list(self._routes)
 
     async def process(self, records: Sequence[Record]) -> None:
         items: list[Item] = []
@@ -131,7 +154,7 @@ class Consumer:
             if record.value is None:
                 raise ValueError("body: empty message")
             envelope = Envelope.model_validate_json(record.value)
-            route = self.subscription.route(envelope)
+            route = self._routes.get(envelope.type)
             if route is None:
                 if envelope.type not in known_event_types():
                     raise UnknownEventError(f"type: no event type {envelope.type[:100]!r} is known")
@@ -143,7 +166,7 @@ class Consumer:
             return None
 
     async def _apply(self, items: list[Item]) -> None:
-        group = self.subscription.group
+        group = self.group
         async with self._uow() as unit:
             done = await unit.already_processed(group, {i.envelope.id for i in items})
             fresh: list[uuid.UUID] = []
@@ -193,7 +216,7 @@ class Consumer:
                 "dlt-original-topic": record.topic,
                 "dlt-original-partition": str(record.partition),
                 "dlt-original-offset": str(record.offset),
-                "dlt-consumer-group": self.subscription.group,
+                "dlt-consumer-group": self.group,
                 "dlt-exception-class": type(error).__name__,
                 "dlt-exception-message": reason,
                 "dlt-time": datetime.now(UTC).isoformat(),

@@ -65,7 +65,7 @@ async def test_another_service_learns_a_logout_and_refuses_the_token(
     settings = ServiceSettings(service_name="probe", kafka_bootstrap_servers=kafka_bootstrap)
     broker = make_broker(settings, CollectorRegistry())
     learnt = Revocations()
-    revocations.listen(broker, learnt, "probe")
+    revocations.listen(broker, learnt, "probe", wait_ms=10)
     verifier = TokenVerifier(auth.runtime.settings.resolved_auth_public_key(), learnt)
     await broker.start()
     try:

@@ -80,7 +80,7 @@ def wrap(payload: Payload, subject: str) -> Envelope:
 @asynccontextmanager
 async def consuming(bootstrap: str, subscription: Subscription, uow: UnitOfWork) -> AsyncIterator[Consumer]:
     broker = KafkaBroker(bootstrap)
-    consumer = Consumer(subscription, uow, DeadLetterPublisher(broker))
+    consumer = Consumer([subscription], uow, DeadLetterPublisher(broker))
     attach(broker, consumer, Settings(kafka_bootstrap_servers=bootstrap))
     await broker.start()
     try:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from contracts.envelope import Envelope, Payload
 from runtime import db
-from runtime.broker import DeadLetterPublisher, attach
+from runtime.broker import DeadLetterPublisher, attach, ensure_topics
 from runtime.messaging.consumer import Consumer, MessageRejectedError, Subscription
 from runtime.messaging.relay import OutboxRelay
 from runtime.messaging.tables import messaging_tables
@@ -125,7 +125,7 @@ async def test_consumer_dead_letters_the_permanent_failure_and_retries_the_trans
     settings = ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap)
     broker = KafkaBroker(kafka_bootstrap)
     consumer = Consumer(
-        Subscription(topic, f"g-{topic}", {Noted: record}), harness.uow, DeadLetterPublisher(broker)
+        [Subscription(topic, f"g-{topic}", {Noted: record})], harness.uow, DeadLetterPublisher(broker)
     )
     attach(broker, consumer, settings)
     await broker.start()
@@ -165,7 +165,7 @@ async def test_a_redelivered_event_has_its_effect_once(
     settings = ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap)
     broker = KafkaBroker(kafka_bootstrap)
     consumer = Consumer(
-        Subscription(topic, f"g-{topic}", {Noted: record}), harness.uow, DeadLetterPublisher(broker)
+        [Subscription(topic, f"g-{topic}", {Noted: record})], harness.uow, DeadLetterPublisher(broker)
     )
     attach(broker, consumer, settings)
     envelope = Envelope.wrap(Noted(n=7), source="tests", subject="same")
@@ -188,3 +188,72 @@ async def test_a_redelivered_event_has_its_effect_once(
 
 async def _equals(value: Any, expected: int) -> bool:
     return bool(await value == expected)
+
+
+class Counted(Payload):
+    event_type: ClassVar[str] = "TestCounted"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = "unused"
+
+    n: int
+
+
+async def test_one_consumer_serves_a_group_over_several_topics(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    """Two topics of one group share one Kafka consumer; each event reaches its own handler."""
+    other_topic = f"{topic}-other"
+    await ensure_topics(kafka_bootstrap, [other_topic, f"{other_topic}.dlt"], partitions=3)
+
+    async def noted(unit: Unit, _envelope: Envelope, event: Noted) -> None:
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note="noted"))
+
+    async def counted(unit: Unit, _envelope: Envelope, event: Counted) -> None:
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note="counted"))
+
+    group = f"g-{topic}"
+    consumer = Consumer(
+        [Subscription(topic, group, {Noted: noted}), Subscription(other_topic, group, {Counted: counted})],
+        harness.uow,
+        DeadLetterPublisher(KafkaBroker(kafka_bootstrap)),
+    )
+    broker = KafkaBroker(kafka_bootstrap)
+    attach(broker, consumer, ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap))
+    assert len(broker.subscribers) == 1
+    await broker.start()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for n in range(6):
+            payload, target = (Noted(n=n), topic) if n % 2 else (Counted(n=n), other_topic)
+            envelope = Envelope.wrap(payload, source="tests", subject=f"k{n}")
+            await producer.send_and_wait(target, envelope.model_dump_json().encode(), key=f"k{n}".encode())
+        await eventually(lambda: _equals(harness.effect_count(), 6))
+    finally:
+        await producer.stop()
+        await broker.stop()
+    async with harness.sessions() as session:
+        notes = dict((await session.execute(select(harness.effects.c.n, harness.effects.c.note))).all())
+    assert notes == {0: "counted", 1: "noted", 2: "counted", 3: "noted", 4: "counted", 5: "noted"}
+    assert consumer.topics == (topic, other_topic)
+    assert consumer.background is False
+
+
+async def test_a_consumer_refuses_two_groups_or_two_handlers_for_one_type(harness: Harness) -> None:
+    async def handler(_unit: Unit, _envelope: Envelope, _event: Noted) -> None:
+        return None
+
+    async def another(_unit: Unit, _envelope: Envelope, _event: Noted) -> None:
+        return None
+
+    sink = DeadLetterPublisher(KafkaBroker("127.0.0.1:1"))
+    with pytest.raises(ValueError, match="exactly one group"):
+        Consumer([Subscription("a", "g1", {Noted: handler}), Subscription("b", "g2", {})], harness.uow, sink)
+    with pytest.raises(ValueError, match="two handlers"):
+        Consumer(
+            [Subscription("a", "g", {Noted: handler}), Subscription("b", "g", {Noted: another})],
+            harness.uow,
+            sink,
+        )
+    background = Consumer([Subscription("a", "g", {Noted: handler}, background=True)], harness.uow, sink)
+    assert background.background is True

@@ -24,15 +24,14 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     async def on_claim_submitted(unit: Unit, _envelope: Envelope, event: ClaimSubmittedV1) -> None:
         await receive_transmission(unit, event, clock.now(runtime), runtime.verifier, receipt_signer(runtime))
 
+    group = "claims"
     return [
-        Subscription(topics.CLAIM_SUBMISSIONS, "claims-intake", {ClaimSubmittedV1: on_claim_submitted}),
-        Subscription(
-            topics.ELIGIBILITY, "claims-eligibility", {EligibilityCheckedV1: decisions.on_eligibility_checked}
-        ),
+        Subscription(topics.CLAIM_SUBMISSIONS, group, {ClaimSubmittedV1: on_claim_submitted}),
+        Subscription(topics.ELIGIBILITY, group, {EligibilityCheckedV1: decisions.on_eligibility_checked}),
         Subscription(
             topics.TARIFF,
-            "claims-tariff",
+            group,
             {ClaimPricedV1: decisions.on_claim_priced, ClaimPricingRejectedV1: decisions.on_pricing_rejected},
         ),
-        Subscription(topics.PAYMENTS, "claims-payments", {PaymentIssuedV1: on_payment_issued}),
+        Subscription(topics.PAYMENTS, group, {PaymentIssuedV1: on_payment_issued}),
     ]

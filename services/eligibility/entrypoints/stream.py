@@ -18,5 +18,5 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     settings = cast(Settings, runtime.settings)
     return [
         Subscription(topics.CLAIMS, "eligibility", {ClaimReceivedV1: on_claim_received}),
-        Subscription(topics.RIGHTS_FEED, "eligibility-feed", feed.handlers(settings.code_fse_grace)),
+        Subscription(topics.RIGHTS_FEED, "eligibility", feed.handlers(settings.code_fse_grace)),
     ]

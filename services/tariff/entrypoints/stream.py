@@ -27,6 +27,7 @@ def subscriptions(state: TariffState, settings: Settings) -> Callable[[Runtime],
                 settings.nomenclature_topic,
                 f"{settings.consumer_group}-nomenclature-{settings.instance_id}",
                 {NomenclatureVersionPublishedV1: partial(on_version_published, state)},
+                background=True,
             ),
         ]
 

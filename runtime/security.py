@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 ISSUER = "fse-auth"
@@ -136,9 +136,12 @@ CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 def require(*roles: Role) -> Any:
+    """The actor, if their role is one of `roles` (else 403). The roles are the operation's security
+    scopes: the OpenAPI document lists them as its bearer requirement's role names (OpenAPI 3.1)."""
+
     def check(actor: CurrentActor) -> Actor:
         if actor.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "role: not allowed for this operation")
         return actor
 
-    return Depends(check)
+    return Security(check, scopes=[role.value for role in roles])

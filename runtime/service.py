@@ -19,10 +19,18 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.exceptions import HTTPException
 
 from runtime import crypto, db, logs, revocations
 from runtime.broker import DeadLetterPublisher, attach, make_broker
-from runtime.http import BodyLimit, add_operational_routes, on_validation_error
+from runtime.http import (
+    BodyLimit,
+    add_operational_routes,
+    declared,
+    document_errors,
+    on_http_error,
+    on_validation_error,
+)
 from runtime.messaging.consumer import Consumer, Subscription, by_group
 from runtime.messaging.relay import OutboxRelay
 from runtime.messaging.tables import MessagingTables
@@ -129,10 +137,11 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)
     app.add_middleware(BodyLimit)
     add_operational_routes(app, broker, registry, definition.title)
 
-    @app.get("/health", tags=["operations"])
+    @app.get("/health", tags=["operations"], responses=declared(503))
     async def health() -> JSONResponse:
         checks = {"database": await _database_ok(engine), "broker": await broker.ping(timeout=2.0)}
         ok = all(checks.values())
@@ -141,6 +150,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
 
     for router in definition.routers:
         app.include_router(router)
+    document_errors(app)
     return app
 
 

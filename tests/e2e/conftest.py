@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -28,11 +28,12 @@ def system(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> It
         running.stop()
 
 
-def authenticator_code(secret: str) -> str:
-    """A code from an independent TOTP implementation, as a phone app would show it."""
+def authenticator_code(secret: str, ahead: timedelta = timedelta(0)) -> str:
+    """A code from an independent TOTP implementation, as a phone app would show it (`ahead` of now: the
+    next step's code, which auth still accepts, for a second login within the step of the first)."""
     oathtool = shutil.which("oathtool")
     assert oathtool, "oathtool is required (Debian package oathtool)"
-    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    now = (datetime.now(UTC) + ahead).strftime("%Y-%m-%d %H:%M:%S UTC")
     return subprocess.run(
         [oathtool, "--totp", "-b", "--now", now, secret], check=True, capture_output=True, text=True
     ).stdout.strip()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from contracts.common import Profession
+from runtime.http import declared
 from runtime.security import Actor, CurrentActor, Role, require
 from runtime.service import RuntimeDep
 from services.auth.domain.identifiers import IdentifierError
@@ -71,7 +72,11 @@ async def pending(_operator: Operator, runtime: RuntimeDep) -> list[dict[str, An
     return [{key: getattr(row, key) for key in keys} for row in rows]
 
 
-@router.post("/practitioners/{practitioner_id}/activation", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/practitioners/{practitioner_id}/activation",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=declared(409),
+)
 async def activate(practitioner_id: str, _operator: Operator, runtime: RuntimeDep) -> None:
     try:
         await accounts.activate(runtime.uow, practitioner_id, now())
@@ -79,7 +84,11 @@ async def activate(practitioner_id: str, _operator: Operator, runtime: RuntimeDe
         refuse(error, status.HTTP_409_CONFLICT)
 
 
-@router.post("/practitioners/{practitioner_id}/deactivation", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/practitioners/{practitioner_id}/deactivation",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=declared(409),
+)
 async def deactivate(practitioner_id: str, _operator: Operator, runtime: RuntimeDep) -> None:
     at = now()
     try:
@@ -90,7 +99,7 @@ async def deactivate(practitioner_id: str, _operator: Operator, runtime: Runtime
         runtime.verifier.revocations.revoke_user(user_id, int(at.timestamp()))
 
 
-@router.post("/users/{user_id}/reset-code")
+@router.post("/users/{user_id}/reset-code", responses=declared(404))
 async def reset_code(
     user_id: str, _operator: Operator, runtime: RuntimeDep, response: Response
 ) -> dict[str, str]:
@@ -114,7 +123,7 @@ async def change_password(body: PasswordChangeIn, actor: CurrentActor, runtime: 
         failed()
 
 
-@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT, responses=declared(401))
 async def reset_password(body: PasswordResetIn, runtime: RuntimeDep) -> None:
     at = now()
     try:

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
+from runtime.http import declared
 from runtime.security import Actor, Role, require
 from runtime.service import RuntimeDep
 from services.auth.adapters.qr import render
@@ -69,7 +70,7 @@ async def list_assistants(actor: Practitioner, runtime: RuntimeDep) -> list[dict
     return [{key: getattr(row, key) for key in keys} for row in await assistants.list_for(runtime.uow, actor)]
 
 
-@router.delete("/{assistant_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{assistant_id}", status_code=status.HTTP_204_NO_CONTENT, responses=declared(404))
 async def revoke(assistant_id: str, actor: Practitioner, runtime: RuntimeDep) -> None:
     at = now()
     lifetime = runtime.settings.session_policy().access_token  # type: ignore[attr-defined]

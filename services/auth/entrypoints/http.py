@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, Field
 
+from runtime.http import declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.auth.adapters.qr import render
@@ -62,7 +63,7 @@ def _out(tokens: Tokens) -> TokenOut:
     )
 
 
-@router.post("/login", response_model=PendingOut)
+@router.post("/login", response_model=PendingOut, responses=declared(401))
 async def login(body: PasswordStep, runtime: RuntimeDep, response: Response) -> PendingOut:
     no_store(response)
     try:
@@ -72,7 +73,7 @@ async def login(body: PasswordStep, runtime: RuntimeDep, response: Response) -> 
     return PendingOut(mfa_token=handle, next_step=next_step)
 
 
-@router.post("/enrolment", response_model=EnrolmentOut)
+@router.post("/enrolment", response_model=EnrolmentOut, responses=declared(401))
 async def enrol(body: EnrolmentIn, runtime: RuntimeDep, response: Response) -> EnrolmentOut:
     """Shown once: the secret cannot be read again (a new call replaces an unconfirmed one)."""
     no_store(response)
@@ -84,7 +85,7 @@ async def enrol(body: EnrolmentIn, runtime: RuntimeDep, response: Response) -> E
     return EnrolmentOut(otpauth_uri=uri, qr_png_base64=png, qr_svg=svg)
 
 
-@router.post("/login/totp", response_model=TokenOut)
+@router.post("/login/totp", response_model=TokenOut, responses=declared(401))
 async def login_totp(body: TotpStep, runtime: RuntimeDep, response: Response) -> TokenOut:
     no_store(response)
     try:
@@ -93,7 +94,7 @@ async def login_totp(body: TotpStep, runtime: RuntimeDep, response: Response) ->
         failed()
 
 
-@router.post("/refresh", response_model=TokenOut)
+@router.post("/refresh", response_model=TokenOut, responses=declared(401))
 async def refresh(body: RefreshIn, runtime: RuntimeDep, response: Response) -> TokenOut:
     no_store(response)
     try:

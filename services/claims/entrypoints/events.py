@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, status
 from fastapi.responses import StreamingResponse
 
+from runtime.http import declared
 from runtime.security import CurrentActor
 from runtime.service import Runtime, RuntimeDep
 from services.claims.adapters.changes import ChangeSignal, changes_after, latest_change
@@ -67,7 +68,7 @@ def _practitioner(actor: CurrentActor) -> str:
 LastEventId = Annotated[int | None, Header(alias="Last-Event-ID", ge=0)]
 
 
-@router.get("/events")
+@router.get("/events", responses=declared(403))
 async def follow_claims(
     actor: CurrentActor, runtime: RuntimeDep, last_event_id: LastEventId = None
 ) -> StreamingResponse:
@@ -79,7 +80,7 @@ async def follow_claims(
     return _response(_stream(runtime, practitioner_id, last_event_id, None))
 
 
-@router.get("/{reference}/events")
+@router.get("/{reference}/events", responses=declared(403, 404))
 async def follow_claim(
     reference: str, actor: CurrentActor, runtime: RuntimeDep, last_event_id: LastEventId = None
 ) -> StreamingResponse:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from contracts.forms import EtmFormV1, FormKind, InvalidityFormV1, SickLeaveFormV1
+from runtime.http import Offset, declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.claims.adapters import clock
@@ -50,28 +51,34 @@ async def _submit(form: Form, actor: CurrentActor, runtime: RuntimeDep) -> FormO
     return FormOut.model_validate(row, from_attributes=True)
 
 
-@router.post("/sick-leave", status_code=status.HTTP_201_CREATED, response_model=FormOut)
+@router.post(
+    "/sick-leave", status_code=status.HTTP_201_CREATED, response_model=FormOut, responses=declared(403, 409)
+)
 async def prescribe_sick_leave(form: SickLeaveFormV1, actor: CurrentActor, runtime: RuntimeDep) -> FormOut:
     return await _submit(form, actor, runtime)
 
 
-@router.post("/etm", status_code=status.HTTP_201_CREATED, response_model=FormOut)
+@router.post(
+    "/etm", status_code=status.HTTP_201_CREATED, response_model=FormOut, responses=declared(403, 409)
+)
 async def request_etm(form: EtmFormV1, actor: CurrentActor, runtime: RuntimeDep) -> FormOut:
     return await _submit(form, actor, runtime)
 
 
-@router.post("/invalidity", status_code=status.HTTP_201_CREATED, response_model=FormOut)
+@router.post(
+    "/invalidity", status_code=status.HTTP_201_CREATED, response_model=FormOut, responses=declared(403, 409)
+)
 async def request_invalidity(form: InvalidityFormV1, actor: CurrentActor, runtime: RuntimeDep) -> FormOut:
     return await _submit(form, actor, runtime)
 
 
-@router.get("", response_model=list[FormOut])
+@router.get("", response_model=list[FormOut], responses=declared(403))
 async def list_forms(
     actor: CurrentActor,
     runtime: RuntimeDep,
     kind: FormKind | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[FormOut]:
     if not actor.practitioner_id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "role: no practitioner for this session")
@@ -88,7 +95,7 @@ async def _read(actor: CurrentActor, runtime: RuntimeDep, reference: str, *, med
         raise _refused(error) from None
 
 
-@router.get("/{reference}", response_model=FormDetail)
+@router.get("/{reference}", response_model=FormDetail, responses=declared(404))
 async def read_form(reference: str, actor: CurrentActor, runtime: RuntimeDep) -> FormDetail:
     row = await _read(actor, runtime, reference)
     patient = {k: v for k, v in row.patient.items() if k != "code_fse"}
@@ -99,14 +106,14 @@ async def read_form(reference: str, actor: CurrentActor, runtime: RuntimeDep) ->
     )
 
 
-@router.get("/{reference}/medical")
+@router.get("/{reference}/medical", responses=declared(403, 404))
 async def read_medical_part(reference: str, actor: CurrentActor, runtime: RuntimeDep) -> dict[str, Any]:
     """The confidential medical part: the medical adviser role only."""
     row = await _read(actor, runtime, reference, medical=True)
     return {"reference": row.reference, "kind": row.kind, "medical": row.medical}
 
 
-@router.get("/{reference}/employer.pdf")
+@router.get("/{reference}/employer.pdf", responses=declared(404, 409))
 async def employer_copy(reference: str, actor: CurrentActor, runtime: RuntimeDep) -> Response:
     """The employer's copy of a sick-leave prescription: dates and exits, no medical information."""
     row = await _read(actor, runtime, reference)

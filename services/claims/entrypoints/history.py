@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from contracts.common import Fund, Matricule
+from runtime.http import Offset, declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.claims.adapters import clock
@@ -81,12 +82,12 @@ def wanted(
 Wanted = Annotated[HistoryFilter, Depends(wanted)]
 
 
-@router.get("", response_model=list[ClaimSummary])
+@router.get("", response_model=list[ClaimSummary], responses=declared(403))
 async def list_claims(
     filters: Wanted,
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[ClaimSummary]:
     """The last 12 months, newest first."""
     async with runtime.sessions() as session:
@@ -94,7 +95,7 @@ async def list_claims(
     return [ClaimSummary.model_validate(history.summary(row)) for row in rows]
 
 
-@router.get("/export.csv", response_class=StreamingResponse)
+@router.get("/export.csv", response_class=StreamingResponse, responses=declared(403))
 async def export_claims(filters: Wanted, runtime: RuntimeDep) -> StreamingResponse:
     """The same rows as a CSV that Excel opens as is: UTF-8 with BOM, ';', decimal comma, dd/mm/yyyy."""
     lines = history.export_csv(runtime.sessions, filters, clock.now(runtime))
@@ -105,7 +106,7 @@ async def export_claims(filters: Wanted, runtime: RuntimeDep) -> StreamingRespon
     )
 
 
-@router.get("/{reference}/detail", response_model=ClaimDetail)
+@router.get("/{reference}/detail", response_model=ClaimDetail, responses=declared(404))
 async def claim_detail(reference: str, actor: CurrentActor, runtime: RuntimeDep) -> ClaimDetail:
     async with runtime.sessions() as session:
         claim = await ClaimRepository(session).get(reference)

@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from contracts.common import ClaimContent
+from runtime.http import declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.claims.adapters import clock
@@ -55,7 +56,9 @@ def refused(error: RefusedError) -> HTTPException:
     )
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ReceiptOut)
+@router.post(
+    "", status_code=status.HTTP_202_ACCEPTED, response_model=ReceiptOut, responses=declared(403, 409)
+)
 async def submit_claim(claim: ClaimContent, actor: CurrentActor, runtime: RuntimeDep) -> ReceiptOut:
     """Transmit an FSE: stored and acknowledged at once; eligibility, pricing and decision follow."""
     try:
@@ -79,7 +82,7 @@ async def verify_receipt(receipt: ReceiptOut, runtime: RuntimeDep) -> dict[str, 
     return {"valid": receipt_signer(runtime).verify(Receipt(**fields), receipt.signature)}
 
 
-@router.get("/{reference}", response_model=ClaimOut)
+@router.get("/{reference}", response_model=ClaimOut, responses=declared(404))
 async def read_claim(reference: str, actor: CurrentActor, runtime: RuntimeDep) -> ClaimOut:
     async with runtime.sessions() as session:
         claim = await ClaimRepository(session).get(reference)
@@ -88,7 +91,7 @@ async def read_claim(reference: str, actor: CurrentActor, runtime: RuntimeDep) -
     return ClaimOut.model_validate(claim, from_attributes=True)
 
 
-@router.delete("/{reference}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{reference}", status_code=status.HTTP_204_NO_CONTENT, responses=declared(403, 404, 409))
 async def remove_claim(reference: str, actor: CurrentActor, runtime: RuntimeDep) -> None:
     """Delete an FSE of the day, until 22:00 in Monaco; publishes ClaimCancelled."""
     try:

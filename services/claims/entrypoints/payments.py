@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from runtime.http import Offset, declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.claims.adapters import clock, payments
@@ -32,12 +33,12 @@ def _practitioner(actor: CurrentActor) -> str:
     return actor.practitioner_id
 
 
-@router.get("", response_model=list[PaymentOut])
+@router.get("", response_model=list[PaymentOut], responses=declared(403))
 async def list_payments(
     actor: CurrentActor,
     runtime: RuntimeDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[PaymentOut]:
     async with runtime.sessions() as session:
         rows = await payments.payments_of(session, _practitioner(actor), limit, offset)
@@ -57,7 +58,7 @@ async def _own_payment(actor: CurrentActor, runtime: RuntimeDep, payment_id: str
     return found
 
 
-@router.get("/{payment_id}/statement.{kind}")
+@router.get("/{payment_id}/statement.{kind}", responses=declared(403, 404))
 async def download_statement(
     payment_id: str, kind: Literal["csv", "pdf"], actor: CurrentActor, runtime: RuntimeDep
 ) -> Response:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from contracts.common import CardColour, CodeFse, Fund, Matricule, Nomenclature
+from runtime.http import declared
 from runtime.security import Actor, Role, require
 from runtime.service import RuntimeDep
 from services.eligibility.service_layer.approvals import request_approval, status_for
@@ -92,7 +93,7 @@ async def _identify(runtime: RuntimeDep, actor: Actor, who: Identification) -> H
     return HouseholdOut.model_validate(result.view, from_attributes=True)
 
 
-@router.post("/lookup", response_model=HouseholdOut)
+@router.post("/lookup", response_model=HouseholdOut, responses=declared(404, 429))
 async def lookup(who: Identification, actor: Portal, runtime: RuntimeDep, response: Response) -> HouseholdOut:
     """The household of a card (matricule + code FSE + fund): members with ages, card colour, ETM, HNP,
     open prior approvals. Failures are throttled per matricule and per caller; every lookup is audited."""
@@ -100,7 +101,12 @@ async def lookup(who: Identification, actor: Portal, runtime: RuntimeDep, respon
     return await _identify(runtime, actor, who)
 
 
-@router.post("/approvals", status_code=status.HTTP_201_CREATED, response_model=ApprovalCreated)
+@router.post(
+    "/approvals",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApprovalCreated,
+    responses=declared(404, 429),
+)
 async def ask_approval(body: ApprovalRequest, actor: Portal, runtime: RuntimeDep) -> ApprovalCreated:
     """Ask the fund for a prior approval (entente préalable) for a beneficiary identified by the card."""
     household = await _identify(runtime, actor, body)
@@ -118,7 +124,7 @@ async def ask_approval(body: ApprovalRequest, actor: Portal, runtime: RuntimeDep
     return ApprovalCreated(reference=reference, status="pending")
 
 
-@router.post("/imports", response_model=ImportOut)
+@router.post("/imports", response_model=ImportOut, responses=declared(422))
 async def bulk_import(request: Request, actor: Operator, runtime: RuntimeDep) -> ImportOut:
     """The initial load (text/csv, application/x-ndjson or application/json): reports every bad row
     with its line and reason, loads the good ones."""
@@ -139,7 +145,7 @@ class ApprovalQuery(BaseModel):
     reference: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{4,40}$")]
 
 
-@router.post("/approvals/status", response_model=ApprovalOut)
+@router.post("/approvals/status", response_model=ApprovalOut, responses=declared(404))
 async def approval_status(query: ApprovalQuery, actor: Portal, runtime: RuntimeDep) -> ApprovalOut:
     """The status of a prior approval this practitioner asked for."""
     async with runtime.sessions() as session:

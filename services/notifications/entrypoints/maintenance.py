@@ -10,6 +10,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from runtime.http import declared
 from runtime.security import Actor, Role, require
 from runtime.service import RuntimeDep
 from services.notifications.adapters.windows import WindowRepository
@@ -83,7 +84,7 @@ async def schedule(body: WindowIn, actor: Operator, runtime: RuntimeDep) -> Wind
     return _out(window)
 
 
-@router.put("/maintenance/{window_id}", response_model=WindowOut)
+@router.put("/maintenance/{window_id}", response_model=WindowOut, responses=declared(404, 409))
 async def change(
     window_id: str, body: WindowIn, actor: Operator, runtime: RuntimeDep
 ) -> WindowOut | JSONResponse:
@@ -97,7 +98,7 @@ async def change(
     return _out(window)
 
 
-@router.delete("/maintenance/{window_id}", response_model=WindowOut)
+@router.delete("/maintenance/{window_id}", response_model=WindowOut, responses=declared(404, 409))
 async def cancel(window_id: str, actor: Operator, runtime: RuntimeDep) -> WindowOut | JSONResponse:
     try:
         async with runtime.uow() as unit:

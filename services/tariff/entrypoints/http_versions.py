@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from contracts.common import Nomenclature
 from contracts.tariff import NomenclatureVersionPublishedV1
+from runtime.http import declared
 from runtime.security import CurrentActor, Role, require
 from runtime.service import RuntimeDep
 from services.tariff.domain.publication import AmendmentError
@@ -53,7 +54,7 @@ async def versions(_actor: CurrentActor, state: StateDep) -> list[VersionOut]:
     ]
 
 
-@router.get("/{nomenclature}/{code}", response_model=ActOut)
+@router.get("/{nomenclature}/{code}", response_model=ActOut, responses=declared(404))
 async def act(
     nomenclature: Nomenclature, code: str, on: date, _actor: CurrentActor, state: StateDep
 ) -> ActOut:

@@ -74,11 +74,15 @@ def describe_error(error: BaseException) -> str:
 
 @dataclass
 class Subscription:
-    """What one consumer group does with one topic: a handler per payload model it understands."""
+    """What one consumer group does with one topic: a handler per payload model it understands.
+
+    `ready`, when given, is awaited before each batch's unit of work opens: a handler must never wait
+    for the service inside its unit, which holds SQLite's write lock that the service may need."""
 
     topic: str
     group: str
     handlers: dict[type[Payload], Handler]
+    ready: Callable[[], Awaitable[object]] | None = None
     _by_type: dict[str, tuple[type[Payload], Handler]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +124,8 @@ class Consumer:
                 items.append(item)
         if not items:
             return
+        if self.subscription.ready is not None:
+            await self.subscription.ready()
         try:
             await self._apply(items)
         except Exception:

@@ -207,5 +207,39 @@ async def test_a_redelivered_event_has_its_effect_once(
     assert json.loads(envelope.model_dump_json())["id"] == str(envelope.id)
 
 
+async def test_a_batch_waits_for_its_subscription_to_be_ready_without_holding_the_database(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    """The service's own start (here: one unit of work) can still write while a batch waits for it."""
+    ready, asked = asyncio.Event(), asyncio.Event()
+
+    async def gate() -> None:
+        asked.set()
+        await ready.wait()
+
+    async def record(unit: Unit, _envelope: Envelope, event: Noted) -> None:
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note="after"))
+
+    broker = KafkaBroker(kafka_bootstrap)
+    subscription = Subscription(topic, f"g-{topic}", {Noted: record}, ready=gate)
+    attach(broker, Consumer(subscription, harness.uow, DeadLetterPublisher(broker)), ServiceSettings())
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    await broker.start()
+    try:
+        envelope = Envelope.wrap(Noted(n=2), source="tests", subject="k")
+        await producer.send_and_wait(topic, envelope.model_dump_json().encode(), key=b"k")
+        await asyncio.wait_for(asked.wait(), 60)
+        async with asyncio.timeout(10):  # a unit held by the waiting batch would block this one
+            async with harness.uow() as unit:
+                await unit.session.execute(harness.effects.insert().values(n=1, note="start"))
+        assert await harness.effect_count() == 1
+        ready.set()
+        await eventually(lambda: _equals(harness.effect_count(), 2))
+    finally:
+        await producer.stop()
+        await broker.stop()
+
+
 async def _equals(value: Any, expected: int) -> bool:
     return bool(await value == expected)

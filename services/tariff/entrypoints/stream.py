@@ -1,5 +1,6 @@
 """The tariff service's subscriptions: eligible claims to price, cancelled claims not to price, and
-published nomenclature versions."""
+published nomenclature versions. Pricing and versions wait for the catalogue before their unit of work
+opens: loading it takes the write lock that a waiting unit would hold (SQLite)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def subscriptions(state: TariffState, settings: Settings) -> Callable[[Runtime],
                 settings.eligibility_topic,
                 settings.consumer_group,
                 {EligibilityCheckedV1: partial(on_eligibility_checked, state)},
+                ready=state.ready.wait,
             ),
             # A group of its own: the kit's subscriptions are one group per topic, and its inbox is kept
             # per group.
@@ -36,6 +38,7 @@ def subscriptions(state: TariffState, settings: Settings) -> Callable[[Runtime],
                 settings.nomenclature_topic,
                 f"{settings.consumer_group}-nomenclature-{settings.instance_id}",
                 {NomenclatureVersionPublishedV1: partial(on_version_published, state)},
+                ready=state.ready.wait,
             ),
         ]
 

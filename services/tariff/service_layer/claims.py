@@ -30,7 +30,6 @@ async def on_eligibility_checked(
 ) -> None:
     if not event.eligible or await cancellations.is_closed(unit.session, event.reference):
         return
-    await state.ready.wait()
     coverage = Coverage(event.card_colour, event.etm, event.overrun_allowed, event.hnp_allowed)
     try:
         priced = quote(state, event.claim, coverage)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -26,8 +27,11 @@ async def eventually(
     raise AssertionError(f"condition not met within {timeout}s; last value: {value!r}")
 
 
-async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[Any]:
-    """Every record of `topic` from the beginning, once at least `expected` have arrived."""
+@asynccontextmanager
+async def assigned(
+    bootstrap: str, topic: str
+) -> AsyncIterator[tuple[AIOKafkaConsumer, list[TopicPartition]]]:
+    """A consumer of every partition of `topic` from the beginning, in no group."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10)
     await consumer.start()
     try:
@@ -35,6 +39,14 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
+        yield consumer, partitions
+    finally:
+        await consumer.stop()
+
+
+async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list[Any]:
+    """Every record of `topic` from the beginning, once at least `expected` have arrived."""
+    async with assigned(bootstrap, topic) as (consumer, _partitions):
         records: list[Any] = []
         deadline = time.monotonic() + timeout
         while len(records) < expected and time.monotonic() < deadline:
@@ -42,5 +54,16 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
             for items in batch.values():
                 records.extend(items)
         return records
-    finally:
-        await consumer.stop()
+
+
+async def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list[Any]:
+    """Every record of `topic` published before the call: to tell that something was not published."""
+    async with assigned(bootstrap, topic) as (consumer, partitions):
+        ends = await consumer.end_offsets(partitions)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while [p for p in partitions if await consumer.position(p) < ends[p]]:
+            assert time.monotonic() < deadline, f"{topic} not read to its end within {timeout}s"
+            for items in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(items)
+        return records

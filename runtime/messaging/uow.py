@@ -48,6 +48,14 @@ class Unit:
         )
         return envelope
 
+    def withdraw(self, subject: str, model: type[Payload]) -> int:
+        """Drop the `model` events about `subject` that this unit recorded and has not committed yet
+        (a later event of the same batch made them moot); returns how many were dropped."""
+        kept = [row for row in self._outbox if (row["key"], row["event_type"]) != (subject, model.event_type)]
+        dropped = len(self._outbox) - len(kept)
+        self._outbox = kept
+        return dropped
+
     @property
     def emitted(self) -> bool:
         return bool(self._outbox)

@@ -17,6 +17,8 @@ class Settings(ServiceSettings):
     fee_maximum_rose: Decimal | None = None
     fee_maximum_bulle: Decimal | None = None
     eligibility_topic: str = topics.ELIGIBILITY
+    # ClaimCancelled, read by a group of its own (`<consumer_group>-cancellations`).
+    claims_topic: str = topics.CLAIMS
     nomenclature_topic: str = topics.TARIFF
     consumer_group: str = "tariff"
     # Each instance applies every published version to its own memory: its own consumer group.

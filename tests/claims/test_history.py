@@ -61,6 +61,24 @@ async def test_filters_by_patient_fund_status_act_and_dates(claims: Claims) -> N
     assert refused.json()["errors"][0]["field"] == "query.status"
 
 
+async def test_pages_follow_each_other_newest_first_with_and_without_the_act_filter(claims: Claims) -> None:
+    now = datetime.now(UTC)
+    made = [await received_on(claims, now - timedelta(seconds=n), acts=acts("CG"[n % 2])) for n in range(7)]
+    headers = claims.headers("prt-h")
+
+    async def page(**params: str) -> list[str]:
+        response = await claims.client.get("/claims", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        return [row["reference"] for row in response.json()]
+
+    assert [ref for start in (0, 3, 6) for ref in await page(limit="3", offset=str(start))] == made
+    assert await page(limit="3", offset="7") == []
+    with_g = made[1::2]
+    assert await page(act="G", limit="2", offset="1") == with_g[1:3]
+    assert await page(act="G", offset="3") == []
+    assert await page(act="C", limit="10") == made[0::2]
+
+
 async def test_the_detail_of_one_reference_holds_its_acts_and_changes(claims: Claims) -> None:
     reference = await received_on(claims, datetime.now(UTC), acts=acts("G", "C"))
     detail = (await claims.client.get(f"/claims/{reference}/detail", headers=claims.headers("prt-h"))).json()

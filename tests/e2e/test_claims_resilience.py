@@ -1,4 +1,5 @@
-"""A transmission is acknowledged while eligibility and tariff are down, and decided once they are back.
+"""A transmission is acknowledged while eligibility and tariff are down, and decided once they are back;
+one deleted meanwhile is never priced.
 
 This module runs its own system on its own embedded broker (not the session's), so that stopping its
 services cannot hand their partitions to the session system's instances of the same consumer groups."""
@@ -6,15 +7,18 @@ services cannot hand their partitions to the session system's instances of the s
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from contracts import topics
 from runtime.system import System
 from tests.e2e.conftest import log_in
 from tests.e2e.test_claim_path import demo_claim, wait_for_decision
+from tests.helpers import eventually, read_to_end
 
 pytestmark = pytest.mark.broker
 
@@ -33,6 +37,12 @@ def own_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
         running.stop()
 
 
+async def counts(system: System, service: str, expected: int, query: str, *parameters: str) -> bool:
+    """Whether a count read from a running service's SQLite database (the embedded default) is `expected`."""
+    with sqlite3.connect(f"file:{system.data_dir / service}.db?mode=ro", uri=True) as connection:
+        return bool(connection.execute(query, parameters).fetchone()[0] == expected)
+
+
 async def test_a_receipt_while_downstream_is_stopped_and_a_decision_once_it_is_back(
     own_system: System,
 ) -> None:
@@ -45,7 +55,10 @@ async def test_a_receipt_while_downstream_is_stopped_and_a_decision_once_it_is_b
         assert response.status_code == 202
         reference = response.json()["reference"]
         claim = (await client.get(f"/claims/{reference}")).json()
+        deleted = (await client.post("/claims", json=demo_claim("100001", "A1B2C3"))).json()["reference"]
+        deletion = await client.delete(f"/claims/{deleted}")
     assert claim["status"] == "received"
+    assert deletion.status_code == 204 or deletion.json()["detail"]["code"] == "DELETION_CLOSED"
 
     for service in DOWNSTREAM:
         own_system.start_service(service)
@@ -54,3 +67,17 @@ async def test_a_receipt_while_downstream_is_stopped_and_a_decision_once_it_is_b
     own_system.wait_healthy(DOWNSTREAM, timeout=300)
     decided = await wait_for_decision(own_system, doctor, reference)
     assert decided["status"] == "accepted"
+    if deletion.status_code == 204:
+        await not_priced(own_system, deleted)
+
+
+async def not_priced(system: System, reference: str) -> None:
+    """Once tariff has recorded the cancellation and published all it wrote, no ClaimPriced names the
+    claim: a verdict read before the cancellation would have been priced and published by then, one read
+    after it is skipped."""
+    cancelled = "SELECT count(*) FROM cancelled_claims WHERE subject = ?"
+    await eventually(lambda: counts(system, "tariff", 1, cancelled, reference), timeout=300)
+    await eventually(lambda: counts(system, "tariff", 0, "SELECT count(*) FROM outbox"), timeout=60)
+    priced = await read_to_end(system.bootstrap_servers, topics.TARIFF)
+    assert [r for r in priced if r.key == reference.encode()] == []
+    assert await eventually(lambda: counts(system, "eligibility", 1, cancelled, reference), timeout=60)

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from sqlalchemy import select
 
@@ -27,6 +27,7 @@ from runtime.service import build_app
 from services.eligibility.adapters.orm import messaging, metadata
 from services.eligibility.bootstrap import definition
 from services.eligibility.settings import Settings
+from tests.helpers import assigned
 
 
 @pytest.fixture
@@ -102,13 +103,7 @@ async def emitted(uow: UnitOfWork, event_type: str) -> list[dict[str, Any]]:
 
 async def published(bootstrap: str, topic: str, key: str, timeout: float = 30.0) -> Envelope:
     """The first event published on `topic` under `key`, read from the beginning without joining a group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10)
-    await consumer.start()
-    try:
-        await consumer.topics()
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+    async with assigned(bootstrap, topic) as (consumer, _partitions):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=200)).values():
@@ -116,5 +111,3 @@ async def published(bootstrap: str, topic: str, key: str, timeout: float = 30.0)
                     if record.key == key.encode():
                         return Envelope.model_validate_json(record.value)
         raise AssertionError(f"nothing published under the key within {timeout}s")
-    finally:
-        await consumer.stop()

@@ -14,6 +14,7 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.exc import OperationalError
 
+from contracts.claims import ClaimCancelledV1
 from contracts.envelope import Envelope, Payload
 from runtime import db
 from runtime.broker import DeadLetterPublisher, attach, ensure_topics
@@ -105,6 +106,26 @@ async def test_a_rolled_back_unit_publishes_nothing(
     records = await read_topic(kafka_bootstrap, topic, 1)
 
     assert [Envelope.model_validate_json(r.value).data["n"] for r in records] == [2]
+
+
+async def test_a_withdrawn_event_is_never_published(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    Noted.topic = topic
+    async with harness.uow() as unit:
+        for n, subject in enumerate(("moot", "kept", "moot")):
+            unit.emit(Noted(n=n), subject=subject)
+        assert unit.withdraw("moot", Noted) == 2
+        assert unit.withdraw("kept", ClaimCancelledV1) == 0  # another type of the subject
+    async with harness.uow() as unit:
+        unit.emit(Noted(n=3), subject="moot")
+
+    records = await read_topic(kafka_bootstrap, topic, 2)
+
+    assert sorted((r.key, Envelope.model_validate_json(r.value).data["n"]) for r in records) == [
+        (b"kept", 1),
+        (b"moot", 3),
+    ]
 
 
 async def test_consumer_dead_letters_the_permanent_failure_and_retries_the_transient_one(

@@ -58,16 +58,18 @@ def bearer(data_dir: Path) -> Callable[..., dict[str, str]]:
 async def service(
     database_url: str, data_dir: Path, kafka_bootstrap: str, topic: str
 ) -> AsyncIterator[Service]:
-    """The tariff service on a fresh database, consuming EligibilityChecked from a fresh topic and
-    nomenclature versions from another, in a consumer group of its own."""
+    """The tariff service on a fresh database, consuming EligibilityChecked from a fresh topic,
+    ClaimCancelled from another and nomenclature versions from a third, in consumer groups of its own."""
     group = f"tariff-{uuid.uuid4().hex[:8]}"
-    versions_topic = f"test.{uuid.uuid4().hex[:10]}"
+    versions_topic, claims_topic = (f"test.{uuid.uuid4().hex[:10]}" for _ in range(2))
     await ensure_topics(kafka_bootstrap, [versions_topic, f"{versions_topic}.dlt"], partitions=1)
+    await ensure_topics(kafka_bootstrap, [claims_topic, f"{claims_topic}.dlt"], partitions=3)
     settings = Settings(
         database_url=database_url,
         data_dir=data_dir,
         kafka_bootstrap_servers=kafka_bootstrap,
         eligibility_topic=topic,
+        claims_topic=claims_topic,
         nomenclature_topic=versions_topic,
         consumer_group=group,
     )

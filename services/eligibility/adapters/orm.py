@@ -18,6 +18,7 @@ from sqlalchemy import (
 
 from runtime.crypto import EncryptedText
 from runtime.db import UtcDateTime
+from runtime.messaging.closed import closed_subjects_table
 from runtime.messaging.tables import messaging_tables
 
 metadata = MetaData()
@@ -123,3 +124,6 @@ throttles = Table(
     Column("window_start", UtcDateTime, nullable=False),
     Column("blocked_until", UtcDateTime),
 )
+
+# References of cancelled claims (ClaimCancelled): a ClaimReceived not yet checked is skipped.
+cancelled_claims = closed_subjects_table(metadata, "cancelled_claims")

@@ -1,17 +1,26 @@
-"""The claim step: decide the rights of a received claim's beneficiary and publish the verdict."""
+"""The claim step: decide the rights of a received claim's beneficiary and publish the verdict, unless
+the claim was cancelled first."""
 
 from __future__ import annotations
 
-from contracts.claims import ClaimReceivedV1
+from datetime import UTC, datetime
+
+from contracts.claims import ClaimCancelledV1, ClaimReceivedV1
 from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope
 from contracts.reasons import describe
+from runtime.messaging.closed import ClosedSubjects
 from runtime.messaging.uow import Unit
+from services.eligibility.adapters.orm import cancelled_claims
 from services.eligibility.adapters.repository import RegistryRepository, code_fse_digest
 from services.eligibility.domain.rights import check
 
+cancellations = ClosedSubjects(cancelled_claims)
+
 
 async def on_claim_received(unit: Unit, envelope: Envelope, event: ClaimReceivedV1) -> None:
+    if await cancellations.is_closed(unit.session, event.reference):
+        return  # deleted by the practitioner before it was checked: no verdict is wanted
     claim = event.claim
     household = await RegistryRepository(unit.session).household(claim.fund, claim.matricule)
     verdict = check(
@@ -37,3 +46,11 @@ async def on_claim_received(unit: Unit, envelope: Envelope, event: ClaimReceived
         subject=event.reference,
         cause=envelope,
     )
+
+
+async def on_claim_cancelled(unit: Unit, _envelope: Envelope, event: ClaimCancelledV1) -> None:
+    """Both events are keyed by the reference on fse.claims, so the receipt usually comes first: when
+    it was checked in this same batch its verdict is withdrawn before it is ever published; when it was
+    checked earlier, the claims service ignores the late verdict."""
+    await cancellations.close(unit.session, event.reference, event.cancelled_at, datetime.now(UTC))
+    unit.withdraw(event.reference, EligibilityCheckedV1)

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from runtime.db import UtcDateTime
+from runtime.messaging.closed import closed_subjects_table
 from runtime.messaging.tables import messaging_tables
 
 metadata = MetaData()
@@ -89,3 +90,7 @@ templates = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     UniqueConstraint("practitioner_id", "name"),
 )
+
+# References of cancelled claims (ClaimCancelled on fse.claims): an EligibilityChecked not yet priced is
+# skipped.
+cancelled_claims = closed_subjects_table(metadata, "cancelled_claims")

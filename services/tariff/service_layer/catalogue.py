@@ -62,7 +62,6 @@ def check_publishable(state: TariffState, event: NomenclatureVersionPublishedV1)
 async def on_version_published(
     state: TariffState, unit: Unit, _envelope: Envelope, event: NomenclatureVersionPublishedV1
 ) -> None:
-    await state.ready.wait()
     digest = digest_of(event.model_dump_json())
     repository = NomenclatureRepository(unit.session)
     known = (await repository.digests()).get(event.version)

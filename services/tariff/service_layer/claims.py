@@ -1,24 +1,35 @@
-"""The claim step: price an eligible claim and publish ClaimPriced or a pricing rejection."""
+"""The claim step: price an eligible claim and publish ClaimPriced or a pricing rejection, unless the
+claim was cancelled first.
+
+ClaimCancelled (fse.claims) and EligibilityChecked (fse.eligibility) come on two topics, read by two
+groups, so either may come first: a cancellation seen first skips the pricing; one seen after it has
+nothing to undo, since the claims service ignores a verdict on a cancelled claim."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from contracts.claims import ClaimCancelledV1
 from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope
 from contracts.tariff import ClaimPricedV1, ClaimPricingRejectedV1
+from runtime.messaging.closed import ClosedSubjects
 from runtime.messaging.uow import Unit
+from services.tariff.adapters.orm import cancelled_claims
 from services.tariff.domain.coverage import Coverage
 from services.tariff.domain.errors import PricingError
 from services.tariff.service_layer.mapping import amounts
 from services.tariff.service_layer.quotes import quote
 from services.tariff.service_layer.state import TariffState
 
+cancellations = ClosedSubjects(cancelled_claims)
+
 
 async def on_eligibility_checked(
     state: TariffState, unit: Unit, envelope: Envelope, event: EligibilityCheckedV1
 ) -> None:
-    if not event.eligible:
+    if not event.eligible or await cancellations.is_closed(unit.session, event.reference):
         return
-    await state.ready.wait()
     coverage = Coverage(event.card_colour, event.etm, event.overrun_allowed, event.hnp_allowed)
     try:
         priced = quote(state, event.claim, coverage)
@@ -42,3 +53,7 @@ async def on_eligibility_checked(
         subject=event.reference,
         cause=envelope,
     )
+
+
+async def on_claim_cancelled(unit: Unit, _envelope: Envelope, event: ClaimCancelledV1) -> None:
+    await cancellations.close(unit.session, event.reference, event.cancelled_at, datetime.now(UTC))

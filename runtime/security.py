@@ -116,7 +116,7 @@ class TokenVerifier:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def current_actor(
+async def current_actor(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Actor:
     if credentials is None:
@@ -139,7 +139,7 @@ def require(*roles: Role) -> Any:
     """The actor, if their role is one of `roles` (else 403). The roles are the operation's security
     scopes: the OpenAPI document lists them as its bearer requirement's role names (OpenAPI 3.1)."""
 
-    def check(actor: CurrentActor) -> Actor:
+    async def check(actor: CurrentActor) -> Actor:
         if actor.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "role: not allowed for this operation")
         return actor

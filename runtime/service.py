@@ -72,7 +72,8 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """Async: FastAPI runs a plain function dependency in a worker thread, a hop on every request."""
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 

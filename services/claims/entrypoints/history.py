@@ -55,7 +55,7 @@ class ClaimDetail(ClaimSummary):
     changes: list[StatusChange]
 
 
-def wanted(
+async def wanted(
     actor: CurrentActor,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,

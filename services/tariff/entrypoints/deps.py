@@ -11,12 +11,12 @@ from runtime.service import RuntimeDep
 from services.tariff.service_layer.state import TariffState
 
 
-def get_state(runtime: RuntimeDep) -> TariffState:
+async def get_state(runtime: RuntimeDep) -> TariffState:
     state: TariffState = runtime.extras["tariff"]
     return state
 
 
-def get_practitioner_id(actor: CurrentActor) -> str:
+async def get_practitioner_id(actor: CurrentActor) -> str:
     """The practitioner whose data the actor may use (an assistant acts for their practitioner)."""
     if actor.practitioner_id is None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "role: acts for no practitioner")

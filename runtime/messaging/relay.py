@@ -1,5 +1,9 @@
 """Publishes committed outbox rows to Kafka in insertion order, then deletes them. A crash between the
-send and the delete republishes: consumers' inboxes absorb the duplicate."""
+send and the delete republishes: consumers' inboxes absorb the duplicate.
+
+Several instances of a service may each run a relay over one outbox. On PostgreSQL rows are locked while
+they are sent (SKIP LOCKED). On SQLite they are read without a lock, so two relays can send the same row
+(absorbed by inboxes) and each deletes only the events it sent, named by their event ids."""
 
 from __future__ import annotations
 
@@ -127,5 +131,9 @@ class OutboxRelay:
             await asyncio.gather(*futures)
 
     async def _delete(self, session: AsyncSession, rows: Sequence[Any]) -> None:
+        """Delete the rows just sent, by event id: on SQLite a row id is reused once the rows above it are
+        gone (another instance's relay may have sent and deleted them meanwhile), so deleting by row id
+        could take a newer row that nobody has sent yet."""
         if rows:
-            await session.execute(delete(self._outbox).where(self._outbox.c.id.in_([r.id for r in rows])))
+            sent = [r.event_id for r in rows]
+            await session.execute(delete(self._outbox).where(self._outbox.c.event_id.in_(sent)))

@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
@@ -278,3 +279,78 @@ async def test_a_consumer_refuses_two_groups_or_two_handlers_for_one_type(harnes
         )
     background = Consumer([Subscription("a", "g", {Noted: handler}, background=True)], harness.uow, sink)
     assert background.background is True
+
+
+class GatedRelay(OutboxRelay):
+    """A relay that, once, holds the rows it has read until `release` is set (a slow instance)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def _send(self, rows: Any) -> None:
+        if rows and not self.release.is_set():
+            self.holding.set()
+            await self.release.wait()
+        await super()._send(rows)
+
+
+async def test_two_relays_on_one_sqlite_outbox_lose_nothing(
+    tmp_path: Path, data_dir: Path, topic: str, kafka_bootstrap: str
+) -> None:
+    """Two instances of a service share one SQLite file, each with its own relay (no row locks on SQLite).
+    Relay A reads e1 and is slow; relay B sends e1 and deletes it; e2 is committed into the emptied table,
+    where SQLite gives it e1's rowid again; A's delete after its late send must not take e2 with it."""
+    Noted.topic = topic
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    engines = [db.make_engine(url), db.make_engine(url)]
+    async with engines[0].begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    sessions = [db.sessions(engine) for engine in engines]
+    # Neither relay is woken by commits and their polls are an hour apart: the test decides when each
+    # one reads (a relay reads once as it starts, and when woken).
+    slow = GatedRelay(engines[0], sessions[0], tables, kafka_bootstrap, "relay-a", poll_seconds=3600)
+    fast = OutboxRelay(engines[1], sessions[1], tables, kafka_bootstrap, "relay-b", poll_seconds=3600)
+    uow = UnitOfWork(sessions[0], tables, "tests")
+
+    async def outbox_ids() -> list[int]:
+        async with sessions[1]() as session:
+            return list((await session.execute(select(tables.outbox.c.id))).scalars())
+
+    try:
+        await slow.start()
+        async with uow() as unit:
+            first = unit.emit(Noted(n=1), subject="k")
+        first_row = await outbox_ids()
+        slow.wake()
+        await asyncio.wait_for(slow.holding.wait(), 30)  # A has read e1 and not sent it yet
+        await fast.start()  # B's first read sends e1 and deletes it
+        await eventually(lambda: _is_empty(outbox_ids()))
+        async with uow() as unit:
+            second = unit.emit(Noted(n=2), subject="k")
+        second_row = await outbox_ids()
+        slow.release.set()
+        await eventually(lambda: _published(slow))  # A sent e1 again and deleted what it sent
+        fast.wake()
+        records = await read_topic(kafka_bootstrap, topic, 3, timeout=15)
+    finally:
+        await slow.stop()
+        await fast.stop()
+        for engine in engines:
+            await engine.dispose()
+
+    assert second_row == first_row, "the case under test: SQLite gave e2 the row id e1 had"
+    ids = [Envelope.model_validate_json(r.value).id for r in records]
+    assert set(ids) == {first.id, second.id}, "an event committed to the outbox was never published"
+    assert ids.count(first.id) == 2  # sent by both relays; consumers' inboxes absorb the second
+
+
+async def _published(relay: OutboxRelay) -> bool:
+    return relay.published > 0
+
+
+async def _is_empty(value: Any) -> bool:
+    return not await value

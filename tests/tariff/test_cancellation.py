@@ -65,27 +65,25 @@ async def test_a_claim_cancelled_before_its_verdict_is_not_priced_and_one_after_
         kafka_bootstrap, settings.claims_topic, [(first, cancel)] * 2 + [(first, unreadable)]
     )
     cancelled = select(func.count()).select_from(cancelled_claims)
-    priced_inbox = select(func.count()).where(messaging.inbox.c.consumer == settings.consumer_group)
-    cancel_inbox = select(func.count()).where(
-        messaging.inbox.c.consumer == f"{settings.consumer_group}-cancellations"
-    )
+    # one consumer group reads both topics: one inbox
+    inbox = select(func.count()).where(messaging.inbox.c.consumer == settings.consumer_group)
     outbox = select(func.count()).select_from(messaging.outbox)
     dead_letters = topics.dead_letter(settings.claims_topic)
     await eventually(lambda: under(kafka_bootstrap, dead_letters, first), timeout=60)
-    assert await eventually(lambda: reaches(engine, cancel_inbox, 1), timeout=60)
+    assert await eventually(lambda: reaches(engine, inbox, 1), timeout=60)
     assert await reaches(engine, cancelled, 1)
 
     # cancellation first: the verdict is consumed and nothing is priced; the other claim is priced
     await publish(kafka_bootstrap, settings.eligibility_topic, {first: PRICED, late: PRICED})
     assert (await priced_events(kafka_bootstrap, {late}))[late]["reference"] == late
-    await eventually(lambda: reaches(engine, priced_inbox, 2), timeout=60)
+    await eventually(lambda: reaches(engine, inbox, 3), timeout=60)
     await eventually(lambda: reaches(engine, outbox, 0), timeout=60)
     assert await under(kafka_bootstrap, topics.TARIFF, first) == []
 
     # cancellation after the pricing: recorded, and nothing else happens
     await publish_envelopes(kafka_bootstrap, settings.claims_topic, [(late, cancellation(late))])
     await eventually(lambda: reaches(engine, cancelled, 2), timeout=60)
-    assert await reaches(engine, priced_inbox, 2)
+    assert await reaches(engine, inbox, 4)
     assert len(await under(kafka_bootstrap, topics.TARIFF, late)) == 1
     assert len(await under(kafka_bootstrap, dead_letters, late)) == 0
     assert len(await under(kafka_bootstrap, dead_letters, first)) == 1  # the unreadable one alone

@@ -86,6 +86,8 @@ def test_compose_gives_each_service_its_own_postgresql_probes_and_limits() -> No
         assert limits["memory"]
         assert service["depends_on"]["topics"]["condition"] == "service_completed_successfully"
         assert "kafka-0.kafka:9092" in env["KAFKA_BOOTSTRAP_SERVERS"]
+        # Kafka's fetch long-poll wakes on data: no 10 ms idle polling in production
+        assert int(env["FSE_KAFKA_FETCH_MAX_WAIT_MS"]) >= 100
     assert "--replication-factor" in services["topics"]["command"]
 
 

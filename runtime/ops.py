@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from contracts.topics import with_dead_letters
 from runtime.broker import PARTITIONS, ensure_topics
+from runtime.revocations import NO_GROUP
 from runtime.system import DEFAULT_PORTS
 
 Offsets = dict[TopicPartition, int]
@@ -65,7 +66,8 @@ def subscriptions(urls: Iterable[str]) -> set[tuple[str, str]]:
             continue
         for name, channel in document.get("channels", {}).items():
             group, _, _rest = name.partition(":")
-            pairs.add((group, channel["address"]))
+            if group != NO_GROUP:
+                pairs.add((group, channel["address"]))
     return pairs
 
 

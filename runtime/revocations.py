@@ -25,6 +25,10 @@ from runtime.security import Revocations
 
 log = logging.getLogger(__name__)
 
+NO_GROUP = "no-group"
+"""The AsyncAPI title of a reader outside any consumer group: it commits nothing (no lag to report) and
+skips what it cannot read (every instance reads every message: dead letters belong to a group)."""
+
 
 def apply(revocations: Revocations, revoked: SessionsRevokedV1) -> None:
     until = int(revoked.until.timestamp())
@@ -64,6 +68,6 @@ def listen(broker: KafkaBroker, revocations: Revocations, service_name: str, wai
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.MANUAL,
         fetch_max_wait_ms=wait_ms,
-        title=f"{service_name}:revocations",
+        title=f"{NO_GROUP}:{service_name}-revocations",
         description=SessionsRevokedV1.event_type,
     )(on_auth_event)

@@ -1,9 +1,10 @@
 """The claim step: price an eligible claim and publish ClaimPriced or a pricing rejection, unless the
 claim was cancelled first.
 
-ClaimCancelled (fse.claims) and EligibilityChecked (fse.eligibility) come on two topics, read by two
-groups, so either may come first: a cancellation seen first skips the pricing; one seen after it has
-nothing to undo, since the claims service ignores a verdict on a cancelled claim."""
+ClaimCancelled (fse.claims) and EligibilityChecked (fse.eligibility) come on two topics (one group
+reads both), so either may come first: a cancellation seen first skips the pricing; one seen in the
+same batch after it withdraws the uncommitted verdict; one seen later has nothing to undo, since the
+claims service ignores a verdict on a cancelled claim."""
 
 from __future__ import annotations
 
@@ -57,3 +58,5 @@ async def on_eligibility_checked(
 
 async def on_claim_cancelled(unit: Unit, _envelope: Envelope, event: ClaimCancelledV1) -> None:
     await cancellations.close(unit.session, event.reference, event.cancelled_at, datetime.now(UTC))
+    unit.withdraw(event.reference, ClaimPricedV1)
+    unit.withdraw(event.reference, ClaimPricingRejectedV1)

@@ -59,26 +59,48 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+BUSY_TIMEOUT_MS = 30_000
+
+
 class _SqliteConnection(aiosqlite.Connection):
-    """aiosqlite, except that a statement inside a transaction runs on the event loop's thread instead
-    of being handed to the connection's worker thread and back: two thread switches per statement cost
-    more than the statement itself on a local file. Inside a transaction a statement never waits:
-    BEGIN IMMEDIATE already holds the write lock, and a reader under WAL takes none. What may wait
-    still runs on the worker, leaving the loop free: connecting, BEGIN (which waits for another
-    process's write lock), any statement outside a transaction, COMMIT and ROLLBACK (which may copy the
-    WAL back into the database file)."""
+    """aiosqlite, except that what cannot wait runs on the event loop's thread instead of being handed
+    to the connection's worker thread and back: two thread switches cost more than a statement on a
+    local file, and under load each one waits its turn for the interpreter (milliseconds).
+
+    Inside a transaction a statement never waits: BEGIN IMMEDIATE holds the write lock and a reader
+    under WAL takes none; neither does ROLLBACK. BEGIN is tried at once without waiting, and only if
+    another process holds the write lock is it handed to the worker to wait there, leaving the loop
+    free. What may take time runs on the worker as before: connecting, closing, a statement outside a
+    transaction, and COMMIT (which may copy the WAL back into the database file)."""
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if isinstance(getattr(fn, "__self__", None), sqlite3.Cursor) and self._conn.in_transaction:
+        if isinstance(getattr(fn, "__self__", None), sqlite3.Cursor):
+            if self._conn.in_transaction:
+                return fn(*args, **kwargs)
+            if args and str(args[0]).startswith("BEGIN"):
+                return await self._begin(fn, *args, **kwargs)
+        elif getattr(fn, "__name__", "") in {"cursor", "rollback"}:
             return fn(*args, **kwargs)
-        if getattr(fn, "__name__", "") == "cursor":
-            return fn(*args, **kwargs)  # creating a cursor touches no file
+        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    async def _begin(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        connection = self._conn
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
 
 async def _connect_sqlite(database: str) -> aiosqlite.Connection:
     # check_same_thread=False: the worker thread opens it; both threads use it, never at once.
-    connector = functools.partial(sqlite3.connect, database, timeout=30, check_same_thread=False)
+    connector = functools.partial(
+        sqlite3.connect, database, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
     return await _SqliteConnection(connector, iter_chunk_size=64)
 
 
@@ -97,7 +119,7 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -33,6 +33,7 @@ from runtime.http import (
     on_validation_error,
 )
 from runtime.messaging.consumer import Consumer, Subscription, by_group
+from runtime.messaging.grouped import GroupCommit
 from runtime.messaging.relay import OutboxRelay
 from runtime.messaging.tables import MessagingTables
 from runtime.messaging.uow import UnitOfWork
@@ -65,6 +66,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     uow: UnitOfWork
+    grouped: GroupCommit  # for HTTP writes that many callers make at once (claims intake)
     broker: KafkaBroker
     relay: OutboxRelay
     verifier: TokenVerifier
@@ -101,6 +103,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         engine=engine,
         sessions=sessions,
         uow=uow,
+        grouped=GroupCommit(uow),
         broker=broker,
         relay=relay,
         verifier=TokenVerifier(settings.resolved_auth_public_key()),

@@ -7,10 +7,12 @@ week of closures and needs no job of its own."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Column, MetaData, String, Table, delete, select
+from sqlalchemy import Column, MetaData, Select, String, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,5 +45,8 @@ class ClosedSubjects:
         )
 
     async def is_closed(self, session: AsyncSession, subject: str) -> bool:
-        query = select(self.table.c.subject).where(self.table.c.subject == subject)
-        return (await session.execute(query)).first() is not None
+        return (await session.execute(self._lookup, {"subject": subject})).first() is not None
+
+    @functools.cached_property
+    def _lookup(self) -> Select[Any]:
+        return select(self.table.c.subject).where(self.table.c.subject == bindparam("subject"))

@@ -36,6 +36,7 @@ class Record(Protocol):
     offset: int
     key: bytes | None
     value: bytes | None
+    headers: Sequence[tuple[str, bytes]]
 
 
 class DeadLetterSink(Protocol):
@@ -59,6 +60,14 @@ class MessageRejectedError(Exception):
 @functools.cache
 def known_event_types() -> frozenset[str]:
     return frozenset(event_type for event_type, _version in all_models())
+
+
+def declared_type(record: Record) -> str | None:
+    """The event type named by the record's ce_type header, which the outbox relay sets."""
+    for name, value in record.headers:
+        if name == "ce_type":
+            return value.decode("utf-8", "replace")
+    return None
 
 
 def describe_error(error: BaseException) -> str:
@@ -125,6 +134,12 @@ class Consumer:
             for model, handler in subscription.handlers.items():
                 if self._routes.setdefault(model.event_type, (model, handler)) != (model, handler):
                     raise ValueError(f"{model.event_type}: two handlers in group {self.group}")
+        # (topic, event type) of the events published on these topics that no handler here wants.
+        self._others = frozenset(
+            (model.topic, model.event_type)
+            for model in all_models().values()
+            if model.topic in self.topics and model.event_type not in self._routes
+        )
         self._uow = uow
         self._dead_letters = dead_letters
         self._retries = retries
@@ -149,7 +164,15 @@ class Consumer:
             for item in items:
                 await self._apply_alone(item)
 
+    def _not_ours(self, record: Record) -> bool:
+        """An event of the stream that this group does not handle, known by its header alone: most of
+        a shared topic's traffic is skipped without reading the body. Only an event type published on
+        this very topic is trusted from the header: anything else is read and checked in full."""
+        return (record.topic, declared_type(record)) in self._others
+
     async def _read(self, record: Record) -> Item | None:
+        if self._not_ours(record):
+            return None
         try:
             if record.value is None:
                 raise ValueError("body: empty message")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Select, String, Table, Uuid, bindparam, select
 
 from runtime.crypto import EncryptedBytes
 from runtime.db import UtcDateTime
@@ -14,6 +16,14 @@ from runtime.db import UtcDateTime
 class MessagingTables:
     outbox: Table
     inbox: Table
+
+    @functools.cached_property
+    def processed(self) -> Select[Any]:
+        """Which of the event ids `ids` consumer group `consumer` has processed (built once)."""
+        inbox = self.inbox
+        return select(inbox.c.event_id).where(
+            inbox.c.consumer == bindparam("consumer"), inbox.c.event_id.in_(bindparam("ids", expanding=True))
+        )
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:

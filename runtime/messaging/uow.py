@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, Payload
@@ -56,17 +56,25 @@ class Unit:
         self._outbox = kept
         return dropped
 
+    @asynccontextmanager
+    async def part(self) -> AsyncIterator[None]:
+        """A part of this unit that fails alone: on an error its writes (a savepoint) and the events it
+        emitted are undone, and the rest of the unit stands."""
+        mark = len(self._outbox)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._outbox[mark:]
+            raise
+
     @property
     def emitted(self) -> bool:
         return bool(self._outbox)
 
     async def already_processed(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-        inbox = self._tables.inbox
-        ids = list(event_ids)
-        rows = await self.session.execute(
-            select(inbox.c.event_id).where(inbox.c.consumer == consumer, inbox.c.event_id.in_(ids))
-        )
-        return set(rows.scalars())
+        params = {"consumer": consumer, "ids": list(event_ids)}
+        return set((await self.session.execute(self._tables.processed, params)).scalars())
 
     async def mark_processed(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> None:
         now = datetime.now(UTC)

@@ -354,3 +354,47 @@ async def _published(relay: OutboxRelay) -> bool:
 
 async def _is_empty(value: Any) -> bool:
     return not await value
+
+
+async def test_events_that_no_handler_wants_are_skipped_by_their_header_alone(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    """The relay's ce_type header lets a group skip another group's events unread, but only for a type
+    published on that very topic: any other header is checked against the body."""
+    Noted.topic = Counted.topic = topic
+
+    async def noted(unit: Unit, _envelope: Envelope, event: Noted) -> None:
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note="noted"))
+
+    broker = KafkaBroker(kafka_bootstrap)
+    consumer = Consumer(
+        [Subscription(topic, f"g-{topic}", {Noted: noted})], harness.uow, DeadLetterPublisher(broker)
+    )
+    attach(broker, consumer, ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap))
+
+    def body(n: int) -> bytes:
+        return Envelope.wrap(Noted(n=n), source="tests", subject="k").model_dump_json().encode()
+
+    sent = [
+        (b"not read", "TestCounted"),  # another group's event on this topic: skipped unread
+        (body(1), "ClaimAccepted"),  # a type of another topic: not trusted, read and handled
+        (body(2), None),  # no header: read and handled
+        (b"unreadable", "TestNoted"),  # a type handled here: read, and dead-lettered
+        (b"unreadable", "NoSuchEvent"),  # an unknown type: read, and dead-lettered
+    ]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    await broker.start()
+    try:
+        for value, declared in sent:
+            headers = [("ce_type", declared.encode())] if declared else []
+            await producer.send_and_wait(topic, value, key=b"k", headers=headers)
+        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 2)
+        await eventually(lambda: _equals(harness.effect_count(), 2))
+    finally:
+        await producer.stop()
+        await broker.stop()
+    assert sorted(r.value for r in dead) == [b"unreadable", b"unreadable"]
+    assert consumer.dead_lettered == 2
+    async with harness.sessions() as session:
+        assert set((await session.execute(select(harness.effects.c.n))).scalars()) == {1, 2}

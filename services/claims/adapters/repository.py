@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import ClaimContent
@@ -15,6 +15,36 @@ from services.claims.adapters.orm import claims, status_changes
 from services.claims.domain.model import Status, patient_key
 from services.claims.domain.receipts import Receipt
 
+AMOUNTS = ("total_fee", "total_reimbursement", "paid_to_professional", "patient_share")
+
+
+# Built once: a statement built per call costs about as much again as running it.
+_BY_REFERENCE = select(claims).where(claims.c.reference == bindparam("ref"))
+_STATE = select(claims.c.reference, claims.c.practitioner_id, claims.c.status).where(
+    claims.c.reference == bindparam("ref")
+)
+_BY_SUBMISSION = select(claims).where(
+    claims.c.practitioner_id == bindparam("practitioner"), claims.c.submission_id == bindparam("submission")
+)
+_SET_STATUS = (
+    update(claims)
+    .where(claims.c.reference == bindparam("ref"))
+    .values(status=bindparam("new_status"), decided_at=bindparam("at"), cancelled_by=bindparam("by"))
+)
+_DECIDE = (
+    update(claims)
+    .where(claims.c.reference == bindparam("ref"))
+    .values(
+        status=bindparam("new_status"),
+        decided_at=bindparam("at"),
+        reason_code=bindparam("code"),
+        reason=bindparam("why"),
+        **{name: bindparam(f"amount_{name}") for name in AMOUNTS},
+    )
+)
+_INSERT_CLAIM = claims.insert()
+_INSERT_CHANGE = status_changes.insert()
+
 
 class ClaimRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -22,38 +52,48 @@ class ClaimRepository:
 
     async def add(self, receipt: Receipt, content: ClaimContent) -> None:
         await self.session.execute(
-            claims.insert().values(
-                reference=receipt.reference,
-                practitioner_id=receipt.practitioner_id,
-                entered_by=receipt.entered_by,
-                submission_id=receipt.submission_id,
-                fund=content.fund.value,
-                status=Status.RECEIVED.value,
-                received_at=receipt.received_at,
-                first_date_of_care=min(a.date_of_care for a in content.acts),
-                digest=receipt.digest,
-                content=content.model_dump(mode="json"),
-                patient_fingerprint=fingerprint(patient_key(content.fund.value, content.matricule)),
-            )
+            _INSERT_CLAIM,
+            {
+                "reference": receipt.reference,
+                "practitioner_id": receipt.practitioner_id,
+                "entered_by": receipt.entered_by,
+                "submission_id": receipt.submission_id,
+                "fund": content.fund.value,
+                "status": Status.RECEIVED.value,
+                "received_at": receipt.received_at,
+                "first_date_of_care": min(a.date_of_care for a in content.acts),
+                "digest": receipt.digest,
+                "content": content.model_dump(mode="json"),
+                "patient_fingerprint": fingerprint(patient_key(content.fund.value, content.matricule)),
+            },
         )
         await self._changed(receipt.reference, receipt.practitioner_id, Status.RECEIVED, receipt.received_at)
 
     async def by_submission(self, practitioner_id: str, submission_id: str) -> Any:
-        query = select(claims).where(
-            claims.c.practitioner_id == practitioner_id, claims.c.submission_id == submission_id
-        )
-        return (await self.session.execute(query)).one_or_none()
+        params = {"practitioner": practitioner_id, "submission": submission_id}
+        return (await self.session.execute(_BY_SUBMISSION, params)).one_or_none()
 
     async def get(self, reference: str) -> Any:
-        return (
-            await self.session.execute(select(claims).where(claims.c.reference == reference))
-        ).one_or_none()
+        return (await self.session.execute(_BY_REFERENCE, {"ref": reference})).one_or_none()
 
-    async def set_status(self, claim: Any, status: Status, **values: Any) -> None:
-        await self.session.execute(
-            update(claims).where(claims.c.reference == claim.reference).values(status=status.value, **values)
-        )
-        await self._changed(claim.reference, claim.practitioner_id, status, datetime.now(UTC))
+    async def state(self, reference: str) -> Any:
+        """Reference, practitioner and status only: what deciding whether to go on needs (the content
+        is encrypted, so reading it costs a decryption)."""
+        return (await self.session.execute(_STATE, {"ref": reference})).one_or_none()
+
+    async def set_status(
+        self,
+        claim: Any,
+        status: Status,
+        *,
+        decided_at: datetime | None = None,
+        cancelled_by: str | None = None,
+    ) -> None:
+        """Move a claim that has no final state yet to `status` (its decision time and canceller are
+        set with it: both are empty until then)."""
+        params = {"ref": claim.reference, "new_status": status.value, "at": decided_at, "by": cancelled_by}
+        await self.session.execute(_SET_STATUS, params)
+        await self._changed(claim.reference, claim.practitioner_id, status, decided_at or datetime.now(UTC))
 
     async def decide(
         self,
@@ -65,28 +105,27 @@ class ClaimRepository:
         reason: str | None = None,
         amounts: dict[str, Decimal] | None = None,
     ) -> None:
-        await self.session.execute(
-            update(claims)
-            .where(claims.c.reference == claim.reference)
-            .values(
-                status=status.value,
-                decided_at=decided_at,
-                reason_code=reason_code,
-                reason=reason,
-                **(amounts or {}),
-            )
-        )
+        params: dict[str, Any] = {
+            "ref": claim.reference,
+            "new_status": status.value,
+            "at": decided_at,
+            "code": reason_code,
+            "why": reason,
+        }
+        params.update({f"amount_{name}": (amounts or {}).get(name) for name in AMOUNTS})
+        await self.session.execute(_DECIDE, params)
         await self._changed(claim.reference, claim.practitioner_id, status, decided_at, reason_code)
 
     async def _changed(
         self, reference: str, practitioner_id: str, status: Status, at: datetime, code: str | None = None
     ) -> None:
         await self.session.execute(
-            status_changes.insert().values(
-                reference=reference,
-                practitioner_id=practitioner_id,
-                status=status.value,
-                reason_code=code,
-                at=at,
-            )
+            _INSERT_CHANGE,
+            {
+                "reference": reference,
+                "practitioner_id": practitioner_id,
+                "status": status.value,
+                "reason_code": code,
+                "at": at,
+            },
         )

@@ -61,9 +61,9 @@ def refused(error: RefusedError) -> HTTPException:
 )
 async def submit_claim(claim: ClaimContent, actor: CurrentActor, runtime: RuntimeDep) -> ReceiptOut:
     """Transmit an FSE: stored and acknowledged at once; eligibility, pricing and decision follow."""
+    now, signer = clock.now(runtime), receipt_signer(runtime)
     try:
-        async with runtime.uow() as unit:
-            signed = await receive_claim(unit, actor, claim, clock.now(runtime), receipt_signer(runtime))
+        signed = await runtime.grouped.run(lambda unit: receive_claim(unit, actor, claim, now, signer))
     except RefusedError as error:
         raise refused(error) from None
     return ReceiptOut(**signed.receipt.__dict__, signature=signed.signature)

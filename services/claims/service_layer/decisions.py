@@ -18,8 +18,8 @@ from services.claims.adapters.repository import ClaimRepository
 from services.claims.domain.model import Status, who_to_notify
 
 
-async def _open_claim(repository: ClaimRepository, reference: str) -> Any | None:
-    claim = await repository.get(reference)
+async def _open_claim(repository: ClaimRepository, reference: str, *, content: bool = True) -> Any | None:
+    claim = await (repository.get(reference) if content else repository.state(reference))
     if claim is None:
         raise MessageRejectedError(f"reference: no claim {reference}")
     return None if Status(claim.status).final else claim
@@ -27,7 +27,7 @@ async def _open_claim(repository: ClaimRepository, reference: str) -> Any | None
 
 async def on_eligibility_checked(unit: Unit, envelope: Envelope, event: EligibilityCheckedV1) -> None:
     repository = ClaimRepository(unit.session)
-    claim = await _open_claim(repository, event.reference)
+    claim = await _open_claim(repository, event.reference, content=not event.eligible)
     if claim is None:
         return
     if event.eligible:

@@ -1,0 +1,92 @@
+"""Group commit: units of work that callers ask for at the same moment (many HTTP requests at once) share
+one transaction, each inside its own savepoint, so that one part failing undoes only that part.
+
+Under load this turns N transactions, N outbox relay rounds and N one-message batches downstream into one
+of each. A caller waits for at most the transaction in progress, then its own group's; a caller alone is
+written at once, in a transaction of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from runtime.messaging.uow import Unit, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Work = Callable[[Unit], Awaitable[Any]]
+
+
+class GroupCommit:
+    def __init__(self, uow: UnitOfWork, limit: int = 200) -> None:
+        self._uow = uow
+        self._limit = limit
+        self._waiting: list[tuple[Work, asyncio.Future[Any]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.transactions = 0
+
+    async def run(self, work: Callable[[Unit], Awaitable[T]]) -> T:
+        """`work` applied within a unit of work shared with concurrent callers; its result, or its error."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._waiting.append((work, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="group-commit")
+        return await future
+
+    async def _write(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting[: self._limit], self._waiting[self._limit :]
+                if len(group) == 1:
+                    await self._alone(*group[0])
+                    continue
+                try:
+                    outcomes = await self._together(group)
+                except Exception as error:
+                    # The shared transaction itself failed: each part is tried again on its own.
+                    log.warning(
+                        "group of %d failed (%s); writing each alone", len(group), type(error).__name__
+                    )
+                    for work, future in group:
+                        await self._alone(work, future)
+                    continue
+                for (_work, future), (result, failure) in zip(group, outcomes, strict=True):
+                    _settle(future, result, failure)
+        finally:
+            for _work, future in self._waiting:  # stopped (service shutting down): nobody is left hanging
+                future.cancel()
+            self._waiting = []
+
+    async def _together(self, group: list[tuple[Work, asyncio.Future[Any]]]) -> list[tuple[Any, Any]]:
+        outcomes: list[tuple[Any, Any]] = []
+        async with self._uow() as unit:
+            for work, _future in group:
+                try:
+                    async with unit.part():
+                        outcomes.append((await work(unit), None))
+                except Exception as error:
+                    outcomes.append((None, error))
+        self.transactions += 1
+        return outcomes
+
+    async def _alone(self, work: Work, future: asyncio.Future[Any]) -> None:
+        try:
+            async with self._uow() as unit:
+                result = await work(unit)
+        except Exception as error:
+            _settle(future, None, error)
+        else:
+            _settle(future, result, None)
+        self.transactions += 1
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # its caller has gone (cancelled): what it asked for was still written
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)

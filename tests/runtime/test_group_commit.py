@@ -1,0 +1,106 @@
+"""Group commit on SQLite and PostgreSQL: concurrent units share a transaction, and a part that fails
+takes only its own writes and events with it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, select
+from sqlalchemy.exc import IntegrityError
+
+from contracts.envelope import Payload
+from runtime import db
+from runtime.messaging.grouped import GroupCommit
+from runtime.messaging.tables import messaging_tables
+from runtime.messaging.uow import Unit, UnitOfWork
+
+
+class Stored(Payload):
+    event_type: ClassVar[str] = "TestStored"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = "unused"
+
+    n: int
+
+
+@dataclass
+class Setup:
+    grouped: GroupCommit
+    sessions: Any
+    rows: Table
+    outbox: Table
+    commits: list[int]
+
+    async def stored(self) -> tuple[set[int], list[str]]:
+        async with self.sessions() as session:
+            rows = set((await session.execute(select(self.rows.c.n))).scalars())
+            keys = list((await session.execute(select(self.outbox.c.key))).scalars())
+        return rows, keys
+
+
+@pytest.fixture
+async def setup(database_url: str) -> AsyncIterator[Setup]:
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    rows = Table("rows", metadata, Column("n", Integer, primary_key=True))
+    engine = db.make_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+        await connection.run_sync(metadata.create_all)
+    sessions = db.sessions(engine)
+    commits: list[int] = []
+    uow = UnitOfWork(sessions, tables, "tests", lambda: commits.append(1))
+    yield Setup(GroupCommit(uow), sessions, rows, tables.outbox, commits)
+    await engine.dispose()
+
+
+def store(setup: Setup, n: int, fail: bool = False) -> Any:
+    async def work(unit: Unit) -> int:
+        await unit.session.execute(setup.rows.insert(), {"n": n})
+        unit.emit(Stored(n=n), subject=f"k{n}")
+        if fail:
+            raise ValueError(f"n: {n} refused")
+        return n * 10
+
+    return work
+
+
+async def test_concurrent_callers_share_one_transaction_and_get_their_own_results(setup: Setup) -> None:
+    results = await asyncio.gather(*(setup.grouped.run(store(setup, n)) for n in range(50)))
+
+    assert results == [n * 10 for n in range(50)]
+    assert setup.grouped.transactions < 50
+    assert len(setup.commits) == setup.grouped.transactions
+    rows, keys = await setup.stored()
+    assert rows == set(range(50))
+    assert sorted(keys) == sorted(f"k{n}" for n in range(50))
+
+
+async def test_a_failing_part_loses_only_its_own_writes_and_events(setup: Setup) -> None:
+    works = [store(setup, n, fail=n == 3) for n in range(6)]
+    works.append(store(setup, 4))  # the same key again: refused by the database, alone
+    outcomes = await asyncio.gather(*(setup.grouped.run(w) for w in works), return_exceptions=True)
+
+    assert outcomes[:3] == [0, 10, 20]
+    assert isinstance(outcomes[3], ValueError)
+    assert outcomes[4:6] == [40, 50]
+    assert isinstance(outcomes[6], IntegrityError)
+    assert setup.grouped.transactions == 1
+    rows, keys = await setup.stored()
+    assert rows == {0, 1, 2, 4, 5}
+    assert sorted(keys) == ["k0", "k1", "k2", "k4", "k5"]
+
+
+async def test_a_caller_alone_is_written_at_once(setup: Setup) -> None:
+    assert await setup.grouped.run(store(setup, 1)) == 10
+    assert await setup.grouped.run(store(setup, 2)) == 20
+    assert setup.grouped.transactions == 2
+    with pytest.raises(ValueError, match="refused"):
+        await setup.grouped.run(store(setup, 3, fail=True))
+    rows, keys = await setup.stored()
+    assert rows == {1, 2}
+    assert sorted(keys) == ["k1", "k2"]

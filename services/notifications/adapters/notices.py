@@ -65,6 +65,21 @@ class NoticeRepository:
             query = query.with_for_update(of=deliveries, skip_locked=True)
         return (await self.session.execute(query)).all()
 
+    async def take(self, key: str, now: datetime, until: datetime) -> bool:
+        """Take a due delivery until `until` (a lease), unless another instance took it first: on SQLite,
+        where rows cannot be locked, instances sharing one file agree through this conditional update.
+        A lease that runs out (its instance died before recording the attempt) makes the delivery due."""
+        result = await self.session.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.key == key,
+                deliveries.c.status == "pending",
+                deliveries.c.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=until)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
     async def mark_sent(self, key: str, notice_key: str, attempts: int, now: datetime) -> None:
         await self.session.execute(
             update(deliveries)

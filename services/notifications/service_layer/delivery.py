@@ -4,14 +4,19 @@ Each e-mail is marked sent in the step that sent it, so that in normal operation
 exactly once. The residual window: a crash after the server accepted an e-mail and before that step
 commits leaves it pending, and it is sent again after the restart, with the same Message-ID, so that the
 duplicate can be recognised. A failure is recorded, published (NotificationFailed) and retried with
-exponential backoff."""
+exponential backoff.
+
+Several instances may share the deliveries table. On PostgreSQL each delivery is locked while it is
+sent (SKIP LOCKED). On SQLite, where rows cannot be locked, an instance takes a delivery with a
+conditional update (a lease past the SMTP timeout) before sending it, so that two instances never both
+send it; a lease that runs out, its instance dead, makes the delivery due again."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,6 +41,7 @@ class DeliveryWorker:
         lock_rows: bool,
         poll_seconds: float = 1.0,
         batch: int = 50,
+        lease_seconds: float = 120.0,
     ) -> None:
         self._uow = uow
         self._sessions = sessions
@@ -44,6 +50,9 @@ class DeliveryWorker:
         self._lock_rows = lock_rows
         self._poll = poll_seconds
         self._batch = batch
+        # On SQLite a delivery is taken for this long before it is sent: past the SMTP timeout, so
+        # that a lease runs out only when its instance died.
+        self._lease = timedelta(seconds=lease_seconds)
         self._stopping = asyncio.Event()
         self._one_pass_at_a_time = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -83,12 +92,18 @@ class DeliveryWorker:
     async def _work(self, now: datetime) -> int:
         if self._lock_rows:
             return await self._work_locked(now)
+        # SQLite: read the due deliveries without a lock, take each (a lease) before sending it.
         async with self._sessions() as session:
             rows = await NoticeRepository(session).due(now, self._batch, lock=False)
             await session.rollback()
         for done, row in enumerate(rows):
             if self._stopping.is_set():
                 return done
+            now = datetime.now(UTC)
+            async with self._uow() as unit:
+                taken = await NoticeRepository(unit.session).take(row.key, now, now + self._lease)
+            if not taken:
+                continue  # another instance on this database is sending it
             error = await self._attempt(row)
             async with self._uow() as unit:
                 await self._record(unit, row, error)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -54,6 +54,7 @@ def attach(broker: KafkaBroker, consumer: Consumer, settings: ServiceSettings) -
     broker.subscriber(
         *consumer.topics,
         decoder=_undecoded,
+        parser=_readable_headers,
         group_id=consumer.group,
         batch=True,
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -68,6 +69,28 @@ def attach(broker: KafkaBroker, consumer: Consumer, settings: ServiceSettings) -
         title=consumer.group,
         description=", ".join(consumer.event_types),
     )(consume)
+
+
+async def _readable_headers(
+    message: Any, original: Callable[[Any], Awaitable[StreamMessage[Any]]]
+) -> StreamMessage[Any]:
+    """FastStream decodes every header as strict UTF-8: one header without a value (Kafka allows it) or
+    with other bytes would fail the whole batch, fetched again and failing forever. Such values are made
+    readable first (an empty value, or the bytes with replacement characters)."""
+    for record in message if isinstance(message, tuple) else (message,):
+        if record.headers:
+            record.headers = tuple((name, _readable(value)) for name, value in record.headers)
+    return await original(message)
+
+
+def _readable(value: bytes | None) -> bytes:
+    if value is None:
+        return b""
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return value.decode("utf-8", "replace").encode()
+    return value
 
 
 async def _undecoded(_message: StreamMessage[Any]) -> None:

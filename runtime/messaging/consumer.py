@@ -36,7 +36,7 @@ class Record(Protocol):
     offset: int
     key: bytes | None
     value: bytes | None
-    headers: Sequence[tuple[str, bytes]]
+    headers: Sequence[tuple[str, bytes | None]]
 
 
 class DeadLetterSink(Protocol):
@@ -63,9 +63,10 @@ def known_event_types() -> frozenset[str]:
 
 
 def declared_type(record: Record) -> str | None:
-    """The event type named by the record's ce_type header, which the outbox relay sets."""
+    """The event type named by the record's ce_type header, which the outbox relay sets (a header without
+    a value, which Kafka allows, names none)."""
     for name, value in record.headers:
-        if name == "ce_type":
+        if name == "ce_type" and value is not None:
             return value.decode("utf-8", "replace")
     return None
 

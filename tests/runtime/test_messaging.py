@@ -379,6 +379,8 @@ async def test_events_that_no_handler_wants_are_skipped_by_their_header_alone(
         (b"not read", "TestCounted"),  # another group's event on this topic: skipped unread
         (body(1), "ClaimAccepted"),  # a type of another topic: not trusted, read and handled
         (body(2), None),  # no header: read and handled
+        (body(3), "null"),  # a ce_type header without a value (Kafka allows it): read and handled
+        (b"\xff\xfe", "\udcff"),  # a header that is not UTF-8 with a body that is not either: dead-lettered
         (b"unreadable", "TestNoted"),  # a type handled here: read, and dead-lettered
         (b"unreadable", "NoSuchEvent"),  # an unknown type: read, and dead-lettered
     ]
@@ -387,14 +389,15 @@ async def test_events_that_no_handler_wants_are_skipped_by_their_header_alone(
     await broker.start()
     try:
         for value, declared in sent:
-            headers = [("ce_type", declared.encode())] if declared else []
+            header = None if declared == "null" else (declared or "").encode("utf-8", "surrogateescape")
+            headers = [("ce_type", header)] if declared else []
             await producer.send_and_wait(topic, value, key=b"k", headers=headers)
-        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 2)
-        await eventually(lambda: _equals(harness.effect_count(), 2))
+        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 3)
+        await eventually(lambda: _equals(harness.effect_count(), 3))
     finally:
         await producer.stop()
         await broker.stop()
-    assert sorted(r.value for r in dead) == [b"unreadable", b"unreadable"]
-    assert consumer.dead_lettered == 2
+    assert sorted(r.value for r in dead) == [b"unreadable", b"unreadable", b"\xff\xfe"]
+    assert consumer.dead_lettered == 3
     async with harness.sessions() as session:
-        assert set((await session.execute(select(harness.effects.c.n))).scalars()) == {1, 2}
+        assert set((await session.execute(select(harness.effects.c.n))).scalars()) == {1, 2, 3}

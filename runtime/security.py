@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -84,11 +85,43 @@ class Revocations:
 
 
 class TokenVerifier:
-    def __init__(self, public_key_pem: bytes, revocations: Revocations | None = None) -> None:
+    """Checks a token's signature, issuer, audience and claims, then its expiry and revocation.
+
+    A token that passed is remembered (the newest `cache_size`): presented again (practice software
+    sends one token with every claim), the same string needs no second signature check, which costs
+    more than the rest of a claim's intake. Expiry and revocation are checked again at every use."""
+
+    def __init__(
+        self,
+        public_key_pem: bytes,
+        revocations: Revocations | None = None,
+        *,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._key = public_key_pem
         self.revocations = revocations or Revocations()
+        self._cache_size = cache_size
+        self._clock = clock
+        self._verified: dict[str, tuple[Actor, int]] = {}
 
     def verify(self, token: str) -> Actor:
+        known = self._verified.get(token)
+        if known is None:
+            actor, issued_at = self._decode(token)
+            if len(self._verified) >= self._cache_size:
+                del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[token] = actor, issued_at
+        else:
+            actor, issued_at = known
+            if actor.expires_at <= self._clock():  # as PyJWT: expired at `exp` itself
+                del self._verified[token]
+                raise InvalidTokenError("ExpiredSignatureError")
+        if self.revocations.is_revoked(actor, issued_at):
+            raise InvalidTokenError("revoked")
+        return actor
+
+    def _decode(self, token: str) -> tuple[Actor, int]:
         try:
             claims = jwt.decode(
                 token,
@@ -106,11 +139,9 @@ class TokenVerifier:
                 expires_at=int(claims["exp"]),
                 profession=claims.get("pro"),
             )
+            return actor, int(claims["iat"])
         except (jwt.PyJWTError, KeyError, ValueError) as error:
             raise InvalidTokenError(type(error).__name__) from None
-        if self.revocations.is_revoked(actor, int(claims["iat"])):
-            raise InvalidTokenError("revoked")
-        return actor
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -1,13 +1,16 @@
-"""The SQLite driver: what cannot wait runs on the event loop's thread; a wait for a lock, COMMIT do not."""
+"""The SQLite driver: what cannot wait runs on the event loop's thread; a wait for a lock and the copy of
+the WAL into the database file (a checkpoint) do not."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
 
 from runtime import db
@@ -28,7 +31,7 @@ def traced(engine: Any) -> list[tuple[str, int]]:
     return statements
 
 
-async def test_statements_run_on_the_loop_and_commit_on_the_worker(tmp_path: Path) -> None:
+async def test_statements_and_commit_run_on_the_loop(tmp_path: Path) -> None:
     engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
     statements = traced(engine)
     try:
@@ -43,7 +46,37 @@ async def test_statements_run_on_the_loop_and_commit_on_the_worker(tmp_path: Pat
         assert by_verb["INSERT"] == loop_thread
         assert by_verb["SELECT"] == loop_thread
         assert by_verb["BEGIN"] == loop_thread  # nobody else holds the write lock: no wait
-        assert by_verb["COMMIT"] != loop_thread
+        assert by_verb["COMMIT"] == loop_thread
+    finally:
+        await engine.dispose()
+
+
+async def test_the_wal_is_copied_into_the_database_on_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
+    statements = traced(engine)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        for number in range(50):
+            async with engine.begin() as connection:
+                await connection.execute(insert(items), {"id": number})
+        assert not [sql for sql, _thread in statements if "wal_checkpoint" in sql]  # within a second
+        monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 0.0)
+        async with engine.begin() as connection:
+            await connection.execute(insert(items), {"id": 50})
+        checkpoints = [thread for sql, thread in statements if "wal_checkpoint" in sql]
+        assert checkpoints, "no checkpoint once CHECKPOINT_SECONDS had passed"
+        assert threading.get_ident() not in checkpoints
+        # The database file alone, without its WAL, holds what was committed before the checkpoint.
+        shutil.copy(tmp_path / "wal.db", tmp_path / "copy.db")
+        copy = sqlite3.connect(tmp_path / "copy.db")
+        try:
+            (count,) = copy.execute("SELECT count(*) FROM items").fetchone()
+        finally:
+            copy.close()
+        assert count == 51
     finally:
         await engine.dispose()
 

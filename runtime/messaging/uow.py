@@ -3,18 +3,24 @@ and the ids of the events it consumed (inbox), so that none of them can diverge 
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, Payload
 from runtime.db import write_lock
 from runtime.messaging.tables import MessagingTables
+
+
+@functools.cache
+def _insert(table: Table) -> Insert:
+    return table.insert()
 
 
 class Unit:
@@ -23,6 +29,7 @@ class Unit:
         self._tables = tables
         self._source = source
         self._outbox: list[dict[str, Any]] = []
+        self._appended: list[tuple[Table, dict[str, Any]]] = []
 
     def emit(
         self,
@@ -56,16 +63,23 @@ class Unit:
         self._outbox = kept
         return dropped
 
+    def append(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert `row` into `table` when this unit commits, in one statement with the unit's other rows
+        for that table (one statement per row costs ~15 times more per row): for rows that nothing
+        reads before the commit, such as a history. Undone with its part, like an event."""
+        self._appended.append((table, row))
+
     @asynccontextmanager
     async def part(self) -> AsyncIterator[None]:
-        """A part of this unit that fails alone: on an error its writes (a savepoint) and the events it
-        emitted are undone, and the rest of the unit stands."""
-        mark = len(self._outbox)
+        """A part of this unit that fails alone: on an error its writes (a savepoint), its appended rows
+        and the events it emitted are undone, and the rest of the unit stands."""
+        mark, appended = len(self._outbox), len(self._appended)
         try:
             async with self.session.begin_nested():
                 yield
         except BaseException:
             del self._outbox[mark:]
+            del self._appended[appended:]
             raise
 
     @property
@@ -82,9 +96,15 @@ class Unit:
         if rows:
             await self.session.execute(insert(self._tables.inbox), rows)
 
-    async def flush_outbox(self) -> None:
+    async def flush(self) -> None:
+        """Write the appended rows (in the order they were appended, per table) and the events."""
+        rows: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for table, row in self._appended:
+            rows.setdefault((table, tuple(row)), []).append(row)
+        for (table, _columns), values in rows.items():
+            await self.session.execute(_insert(table), values)
         if self._outbox:
-            await self.session.execute(insert(self._tables.outbox), self._outbox)
+            await self.session.execute(_insert(self._tables.outbox), self._outbox)
 
 
 class UnitOfWork:
@@ -106,6 +126,6 @@ class UnitOfWork:
         async with write_lock(bind), self._sessions() as session, session.begin():
             unit = Unit(session, self._tables, self._source)
             yield unit
-            await unit.flush_outbox()
+            await unit.flush()
         if unit.emitted:
             self.on_commit()

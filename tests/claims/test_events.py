@@ -18,7 +18,7 @@ async def test_a_claims_stream_replays_its_changes_and_ends_after_the_final_one(
         "reference"
     ]
     async with claims.runtime.uow() as unit:
-        repository = ClaimRepository(unit.session)
+        repository = ClaimRepository.of(unit)
         claim = await repository.get(reference)
         await repository.set_status(claim, Status.ELIGIBLE)
         await repository.decide(

@@ -93,7 +93,7 @@ async def test_the_detail_of_one_reference_holds_its_acts_and_changes(claims: Cl
 async def test_the_csv_opens_in_excel_as_is(claims: Claims) -> None:
     reference = await received_on(claims, datetime.now(UTC), acts=acts("G"))
     async with claims.runtime.uow() as unit:
-        repository = ClaimRepository(unit.session)
+        repository = ClaimRepository.of(unit)
         claim = await repository.get(reference)
         amounts = {
             "total_fee": Decimal("1234.50"),

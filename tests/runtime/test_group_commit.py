@@ -1,5 +1,5 @@
 """Group commit on SQLite and PostgreSQL: concurrent units share a transaction, and a part that fails
-takes only its own writes and events with it."""
+takes only its own writes, appended rows and events with it."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ class Setup:
     grouped: GroupCommit
     sessions: Any
     rows: Table
+    history: Table
     outbox: Table
     commits: list[int]
 
@@ -41,12 +42,21 @@ class Setup:
             keys = list((await session.execute(select(self.outbox.c.key))).scalars())
         return rows, keys
 
+    async def appended(self) -> list[int]:
+        """The appended rows, in the order of their ids."""
+        async with self.sessions() as session:
+            query = select(self.history.c.n).order_by(self.history.c.id)
+            return list((await session.execute(query)).scalars())
+
 
 @pytest.fixture
 async def setup(database_url: str) -> AsyncIterator[Setup]:
     metadata = MetaData()
     tables = messaging_tables(metadata)
     rows = Table("rows", metadata, Column("n", Integer, primary_key=True))
+    history = Table(
+        "history", metadata, Column("id", Integer, primary_key=True), Column("n", Integer, nullable=False)
+    )
     engine = db.make_engine(database_url)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.drop_all)
@@ -54,13 +64,16 @@ async def setup(database_url: str) -> AsyncIterator[Setup]:
     sessions = db.sessions(engine)
     commits: list[int] = []
     uow = UnitOfWork(sessions, tables, "tests", lambda: commits.append(1))
-    yield Setup(GroupCommit(uow), sessions, rows, tables.outbox, commits)
+    yield Setup(GroupCommit(uow), sessions, rows, history, tables.outbox, commits)
     await engine.dispose()
 
 
-def store(setup: Setup, n: int, fail: bool = False) -> Any:
+def store(setup: Setup, n: int, fail: bool = False, history: int | None = None) -> Any:
+    """Writes row n, appends history n (or `history`: None is refused at commit) and emits k<n>."""
+
     async def work(unit: Unit) -> int:
         await unit.session.execute(setup.rows.insert(), {"n": n})
+        unit.append(setup.history, {"n": n if history is None else history})
         unit.emit(Stored(n=n), subject=f"k{n}")
         if fail:
             raise ValueError(f"n: {n} refused")
@@ -93,6 +106,32 @@ async def test_a_failing_part_loses_only_its_own_writes_and_events(setup: Setup)
     rows, keys = await setup.stored()
     assert rows == {0, 1, 2, 4, 5}
     assert sorted(keys) == ["k0", "k1", "k2", "k4", "k5"]
+    assert await setup.appended() == [0, 1, 2, 4, 5]  # one statement at commit, in the parts' order
+
+
+async def test_a_group_whose_commit_fails_is_written_again_each_alone(setup: Setup) -> None:
+    works = [store(setup, n) for n in range(5)]
+    works[2] = store(setup, 2, history=-1)
+    works.append(store(setup, 9, history=None))
+    bad = store(setup, 7)
+
+    async def refused_at_commit(unit: Unit) -> int:
+        result: int = await bad(unit)
+        unit.append(setup.history, {"n": None})  # accepted by its part, refused by the database at commit
+        return result
+
+    works.insert(3, refused_at_commit)
+    outcomes = await asyncio.gather(*(setup.grouped.run(w) for w in works), return_exceptions=True)
+
+    assert outcomes[:3] == [0, 10, 20]
+    assert isinstance(outcomes[3], IntegrityError)
+    assert outcomes[4:] == [30, 40, 90]
+    assert setup.grouped.transactions == len(works)  # each alone, once the group had failed
+    assert len(setup.commits) == len(works) - 1  # the refused one committed nothing
+    rows, keys = await setup.stored()
+    assert rows == {0, 1, 2, 3, 4, 9}
+    assert sorted(keys) == ["k0", "k1", "k2", "k3", "k4", "k9"]
+    assert await setup.appended() == [0, 1, -1, 3, 4, 9]
 
 
 async def test_a_caller_alone_is_written_at_once(setup: Setup) -> None:

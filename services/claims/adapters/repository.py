@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.common import ClaimContent
 from runtime.crypto import fingerprint
+from runtime.messaging.uow import Unit
 from services.claims.adapters.orm import claims, status_changes
 from services.claims.domain.model import Status, patient_key
 from services.claims.domain.receipts import Receipt
@@ -43,12 +44,19 @@ _DECIDE = (
     )
 )
 _INSERT_CLAIM = claims.insert()
-_INSERT_CHANGE = status_changes.insert()
 
 
 class ClaimRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    """Reads on any session; writes within a unit of work (`of`), whose commit writes the status
+    history of all its claims in one statement."""
+
+    def __init__(self, session: AsyncSession, unit: Unit | None = None) -> None:
         self.session = session
+        self._unit = unit
+
+    @classmethod
+    def of(cls, unit: Unit) -> ClaimRepository:
+        return cls(unit.session, unit)
 
     async def add(self, receipt: Receipt, content: ClaimContent) -> None:
         await self.session.execute(
@@ -119,8 +127,10 @@ class ClaimRepository:
     async def _changed(
         self, reference: str, practitioner_id: str, status: Status, at: datetime, code: str | None = None
     ) -> None:
-        await self.session.execute(
-            _INSERT_CHANGE,
+        if self._unit is None:
+            raise RuntimeError("a claim changes only within a unit of work: ClaimRepository.of(unit)")
+        self._unit.append(
+            status_changes,
             {
                 "reference": reference,
                 "practitioner_id": practitioner_id,

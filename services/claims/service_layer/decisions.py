@@ -26,7 +26,7 @@ async def _open_claim(repository: ClaimRepository, reference: str, *, content: b
 
 
 async def on_eligibility_checked(unit: Unit, envelope: Envelope, event: EligibilityCheckedV1) -> None:
-    repository = ClaimRepository(unit.session)
+    repository = ClaimRepository.of(unit)
     claim = await _open_claim(repository, event.reference, content=not event.eligible)
     if claim is None:
         return
@@ -38,7 +38,7 @@ async def on_eligibility_checked(unit: Unit, envelope: Envelope, event: Eligibil
 
 
 async def on_claim_priced(unit: Unit, envelope: Envelope, event: ClaimPricedV1) -> None:
-    repository = ClaimRepository(unit.session)
+    repository = ClaimRepository.of(unit)
     claim = await _open_claim(repository, event.reference)
     if claim is None:
         return
@@ -67,7 +67,7 @@ async def on_claim_priced(unit: Unit, envelope: Envelope, event: ClaimPricedV1) 
 
 
 async def on_pricing_rejected(unit: Unit, envelope: Envelope, event: ClaimPricingRejectedV1) -> None:
-    repository = ClaimRepository(unit.session)
+    repository = ClaimRepository.of(unit)
     claim = await _open_claim(repository, event.reference)
     if claim is not None:
         await reject(unit, repository, claim, event.reason_code, event.reason, "tariff", envelope)

@@ -21,7 +21,7 @@ class DeletionRefusedError(RefusedError):
 
 async def delete_claim(unit: Unit, actor: Actor, reference: str, now: datetime) -> None:
     practitioner_id = acting_for(actor)
-    repository = ClaimRepository(unit.session)
+    repository = ClaimRepository.of(unit)
     claim = await repository.get(reference)
     if claim is None or claim.practitioner_id != practitioner_id:
         raise DeletionRefusedError("NOT_FOUND", "reference: no such FSE for this practitioner", 404)

@@ -39,7 +39,7 @@ async def receive_claim(
 ) -> SignedReceipt:
     """Store a new FSE and emit ClaimReceived; the same submission id gives back the same receipt."""
     practitioner_id = acting_for(actor)
-    repository = ClaimRepository(unit.session)
+    repository = ClaimRepository.of(unit)
     received_digest = digest(content)
     existing = await repository.by_submission(practitioner_id, content.submission_id)
     if existing is not None:

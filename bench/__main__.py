@@ -1,5 +1,6 @@
 """`python -m bench`: the raw broker (4 hops, aiokafka, no logic) and the whole pipeline in one run, with
-the same number of claims; then receipt and decision latency at fixed offered loads; then peak memory.
+the same number of claims; then receipt and decision latency at fixed offered loads; CPU per claim of
+each process for every pipeline run (idle polling during the run included); then peak memory.
 
     python -m bench                      # 20,000 claims, 10 s at each offered load
     python -m bench --claims 2000 --duration 3   # a quick run
@@ -16,7 +17,7 @@ from pathlib import Path
 from bench.harness import log_in, start_system
 from bench.load import Load, Run
 from bench.raw import RawBroker, RawResult
-from bench.stats import machine, ms, peak_rss_mib, percentile
+from bench.stats import cpu_per_claim, cpu_seconds, machine, ms, peak_rss_mib, percentile
 from bench.watch import DecisionWatcher
 from runtime.system import System
 
@@ -68,6 +69,14 @@ async def measure(args: argparse.Namespace, system: System) -> None:
             for rate in rates:
                 print(raw_line(f"at {rate:.0f}/s offered", await broker.run(int(rate * args.duration), rate)))
     token = await asyncio.to_thread(log_in, system)
+    # The services and the embedded broker; the benchmark's own process (load, watcher) is not counted.
+    pids = {name: process.pid for name, process in system.processes.items()}
+    if system.broker is not None and system.broker.process is not None:
+        pids["broker"] = system.broker.process.pid
+
+    def cpu_line(before: dict[str, float], run: Run) -> str:
+        return f"    CPU per claim, ms: {cpu_per_claim(before, cpu_seconds(pids), run.claims)}"
+
     print(
         "pipeline: intake -> eligibility -> tariff -> decision (-> notification for rejections)", flush=True
     )
@@ -76,14 +85,18 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
         best: Run | None = None
         for intake in intakes:
+            before = cpu_seconds(pids)
             run = await (load.kafka(args.claims) if intake == "kafka" else load.http(args.claims))
             print(line(f"throughput, intake over {intake}", run), flush=True)
+            print(cpu_line(before, run), flush=True)
             best = run if best is None or run.rate > best.rate else best
         for rate in rates:
             for intake in intakes:
                 count = int(rate * args.duration)
+                before = cpu_seconds(pids)
                 run = await (load.kafka(count, rate) if intake == "kafka" else load.http(count, rate))
                 print(line(f"at {rate:.0f}/s offered, over {intake}", run), flush=True)
+                print(cpu_line(before, run), flush=True)
     if raw and best:
         print(f"ratio pipeline / raw 4 hops: {best.rate / raw.rate:.2f} ({best.rate:.0f} / {raw.rate:.0f})")
     print("peak memory (VmHWM) per service:")

@@ -32,6 +32,30 @@ def peak_rss_mib(pid: int) -> float | None:
     return None
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) each process has used so far, from /proc; a gone process is left out."""
+    used: dict[str, float] = {}
+    for name, pid in pids.items():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = (int(fields[11]) + int(fields[12])) / _TICKS
+    return used
+
+
+def cpu_per_claim(before: dict[str, float], after: dict[str, float], claims: int) -> str:
+    """Each process's CPU between two readings divided by the claims decided meanwhile, and the sum."""
+    if not claims:
+        return "n/a"
+    spent = {name: (after[name] - before[name]) * 1000 / claims for name in after if name in before}
+    parts = ", ".join(f"{name} {value:.2f}" for name, value in spent.items())
+    return f"{parts}; total {sum(spent.values()):.2f}"
+
+
 def machine() -> str:
     cpus = os.cpu_count()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from contracts.topics import with_dead_letters
-from runtime.broker import ensure_topics
+from runtime.broker import EMBEDDED_PARTITIONS, PARTITIONS, ensure_topics
 from runtime.keys import ensure_dev_keys
 from runtime.mailsink import MailSink
 from runtime.processes import die_with_parent
@@ -50,12 +50,14 @@ class System:
         (self.data_dir / "logs").mkdir(exist_ok=True)
         ensure_dev_keys(self.data_dir)
         external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or self.extra_env.get("KAFKA_BOOTSTRAP_SERVERS")
+        partitions = PARTITIONS
         if external:
             self.bootstrap_servers = external
         else:
             self.broker = EmbeddedBroker(self.broker_port, self.data_dir / "logs" / "broker.log").start()
             self.bootstrap_servers = self.broker.bootstrap_servers
-        asyncio.run(ensure_topics(self.bootstrap_servers, with_dead_letters()))
+            partitions = EMBEDDED_PARTITIONS
+        asyncio.run(ensure_topics(self.bootstrap_servers, with_dead_letters(), partitions))
         if not (os.environ.get("NOTIFICATIONS_SMTP_HOST") or self.extra_env.get("NOTIFICATIONS_SMTP_HOST")):
             # The embedded default's mailbox: every e-mail lands as a .eml file under <data>/mail.
             self.mail_sink = MailSink(self.data_dir / "mail").start()

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table, insert
+from sqlalchemy import Insert, Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, Payload
@@ -94,7 +94,7 @@ class Unit:
         now = datetime.now(UTC)
         rows = [{"event_id": i, "consumer": consumer, "processed_at": now} for i in event_ids]
         if rows:
-            await self.session.execute(insert(self._tables.inbox), rows)
+            await self.session.execute(_insert(self._tables.inbox), rows)
 
     async def flush(self) -> None:
         """Write the appended rows (in the order they were appended, per table) and the events."""

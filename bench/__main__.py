@@ -1,6 +1,7 @@
 """`python -m bench`: the raw broker (4 hops, aiokafka, no logic) and the whole pipeline in one run, with
 the same number of claims; then receipt and decision latency at fixed offered loads; CPU per claim of
-each process for every pipeline run (idle polling during the run included); then peak memory.
+each process for every pipeline run (idle polling during the run included) and where its decision latency
+went, hop by hop (bench.hops); then peak memory.
 
     python -m bench                      # 20,000 claims, 10 s at each offered load
     python -m bench --claims 2000 --duration 3   # a quick run
@@ -49,6 +50,16 @@ def line(label: str, run: Run) -> str:
     return text
 
 
+def hops_line(run: Run) -> str:
+    """Where the decision latency went: p50 / p99 of each hop, in ms (bench.hops)."""
+    parts = (
+        f"{name} {percentile(spent, 50) * 1000:.0f} / {percentile(spent, 99) * 1000:.0f}"
+        for name, spent in run.hops.items()
+        if spent
+    )
+    return f"    hops p50 / p99, ms: {', '.join(parts) or 'n/a'}"
+
+
 def raw_line(label: str, result: RawResult) -> str:
     return (
         f"  {label:<34} {result.rate:8.0f} msg/s  delivered {result.messages}"
@@ -89,6 +100,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
             run = await (load.kafka(args.claims) if intake == "kafka" else load.http(args.claims))
             print(line(f"throughput, intake over {intake}", run), flush=True)
             print(cpu_line(before, run), flush=True)
+            print(hops_line(run), flush=True)
             best = run if best is None or run.rate > best.rate else best
         for rate in rates:
             for intake in intakes:
@@ -97,6 +109,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
                 run = await (load.kafka(count, rate) if intake == "kafka" else load.http(count, rate))
                 print(line(f"at {rate:.0f}/s offered, over {intake}", run), flush=True)
                 print(cpu_line(before, run), flush=True)
+                print(hops_line(run), flush=True)
     if raw and best:
         print(f"ratio pipeline / raw 4 hops: {best.rate / raw.rate:.2f} ({best.rate:.0f} / {raw.rate:.0f})")
     print("peak memory (VmHWM) per service:")

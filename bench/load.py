@@ -11,6 +11,7 @@ import aiohttp
 from aiokafka import AIOKafkaProducer
 
 from bench.harness import claim, new_run, submission
+from bench.hops import hops
 from bench.watch import DecisionWatcher
 from contracts import topics
 from runtime.system import System
@@ -26,6 +27,7 @@ class Run:
     errors: int = 0
     receipts: list[float] = field(default_factory=list)
     decisions: list[float] = field(default_factory=list)
+    hops: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -123,6 +125,7 @@ class Load:
         run.complete = await self.watcher.wait_for(wanted, self.stall_timeout)
         decided = {s: self.watcher.decided[s] for s in wanted if s in self.watcher.decided}
         run.decisions = [decided[s] - sent[s] for s in decided]
+        run.hops = hops(self.watcher.timelines({s: sent[s] for s in decided}))
         run.seconds = (max(decided.values()) - started) if decided else 0.0
         run.claims = len(decided)
         return run

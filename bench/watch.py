@@ -1,5 +1,6 @@
-"""Watches fse.claims without joining a group: when each submission was received (ClaimReceived) and
-decided (ClaimAccepted / ClaimRejected), as seen by a client of the broker."""
+"""Watches the claims' topics without joining a group: when each submission was received (ClaimReceived)
+and decided (ClaimAccepted / ClaimRejected), as seen by a client of the broker, and when each event of
+the claim's path was emitted and published (bench.hops)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import asyncio
 import contextlib
 import json
 import time
+from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.hops import Seen
 from contracts import topics
 
-DECISIONS = {b"ClaimAccepted", b"ClaimRejected"}
+DECISIONS = {"ClaimAccepted", "ClaimRejected"}
+WATCHED = (topics.CLAIMS, topics.ELIGIBILITY, topics.TARIFF)
 
 
 class DecisionWatcher:
@@ -24,13 +28,15 @@ class DecisionWatcher:
         self.submission_of: dict[str, str] = {}  # reference -> submission id
         self.decided: dict[str, float] = {}  # submission id -> time the decision was seen
         self.decisions: dict[str, int] = {}  # submission id -> decisions seen (1 expected)
+        self.events: dict[str, dict[str, Seen]] = {}  # reference -> event type -> (emitted, published)
 
     async def __aenter__(self) -> DecisionWatcher:
         await self._consumer.start()
         await self._consumer.topics()
         partitions = [
-            TopicPartition(topics.CLAIMS, p)
-            for p in sorted(self._consumer.partitions_for_topic(topics.CLAIMS) or [])
+            TopicPartition(topic, p)
+            for topic in WATCHED
+            for p in sorted(self._consumer.partitions_for_topic(topic) or [])
         ]
         self._consumer.assign(partitions)
         # From the beginning: the embedded broker's "latest" offset is unreliable; earlier claims' events
@@ -52,15 +58,29 @@ class DecisionWatcher:
             now = time.time()
             for records in batches.values():
                 for record in records:
-                    kind = dict(record.headers).get("ce_type", b"")
+                    kind = dict(record.headers).get("ce_type", b"").decode()
                     reference = (record.key or b"").decode()
-                    if kind == b"ClaimReceived":
-                        body = json.loads(record.value)
+                    try:
+                        body = json.loads(record.value or b"")
+                        emitted = datetime.fromisoformat(body["time"]).timestamp()
+                    except (ValueError, KeyError, TypeError):
+                        continue  # not an event of ours
+                    # The first copy counts: a duplicate (redelivery) leaves the timeline as it was.
+                    self.events.setdefault(reference, {}).setdefault(kind, (emitted, record.timestamp / 1000))
+                    if kind == "ClaimReceived":
                         self.submission_of[reference] = body["data"]["claim"]["submission_id"]
                     elif kind in DECISIONS and reference in self.submission_of:
                         submission = self.submission_of[reference]
                         self.decided.setdefault(submission, now)
                         self.decisions[submission] = self.decisions.get(submission, 0) + 1
+
+    def timelines(self, sent: dict[str, float]) -> list[tuple[float, dict[str, Seen], float | None]]:
+        """For each submission sent: when, the events of its claim, when its decision was seen."""
+        reference_of = {submission: reference for reference, submission in self.submission_of.items()}
+        return [
+            (at, self.events.get(reference_of.get(submission, ""), {}), self.decided.get(submission))
+            for submission, at in sent.items()
+        ]
 
     async def wait_for(self, submissions: set[str], stall_seconds: float) -> bool:
         """True once every submission is decided; False if `stall_seconds` pass without progress."""

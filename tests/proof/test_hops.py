@@ -1,0 +1,37 @@
+"""The benchmark's hop-by-hop account of a claim's decision latency (bench.hops)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.hops import DELIVERY, RELAY, hops
+
+
+def test_each_hop_runs_from_its_last_input_published_to_its_output_emitted() -> None:
+    events = {
+        "ClaimReceived": (10.010, 10.012),
+        "EligibilityChecked": (10.030, 10.031),
+        "ClaimPriced": (10.050, 10.054),
+        "ClaimAccepted": (10.070, 10.075),
+    }
+    spent = hops([(10.000, events, 10.080)])
+    assert spent["intake (claims)"] == pytest.approx([0.010])
+    assert spent["eligibility"] == pytest.approx([0.018])  # from ClaimReceived published
+    assert spent["tariff"] == pytest.approx([0.019])  # from EligibilityChecked, the later input
+    assert spent["decision (claims)"] == pytest.approx([0.016])  # from ClaimPriced, the later verdict
+    assert spent[RELAY] == pytest.approx([0.002, 0.001, 0.004, 0.005])
+    assert spent[DELIVERY] == pytest.approx([0.005])
+
+
+def test_a_hop_without_its_events_is_left_out() -> None:
+    rejected_before_pricing = {
+        "ClaimReceived": (1.0, 1.0),
+        "EligibilityChecked": (1.5, 1.5),
+        "ClaimRejected": (2.0, 2.25),
+    }
+    undecided = {"ClaimReceived": (3.0, 3.0)}
+    spent = hops([(0.5, rejected_before_pricing, 2.5), (2.0, undecided, None)])
+    assert spent["tariff"] == []
+    assert spent["decision (claims)"] == pytest.approx([0.5])  # from EligibilityChecked alone
+    assert spent["intake (claims)"] == pytest.approx([0.5, 1.0])
+    assert spent[DELIVERY] == pytest.approx([0.25])  # the undecided claim has none

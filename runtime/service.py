@@ -97,7 +97,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         settings.kafka_bootstrap_servers,
         f"{settings.service_name}-outbox",
     )
-    uow = UnitOfWork(sessions, definition.tables, f"services/{settings.service_name}", relay.wake)
+    uow = UnitOfWork(sessions, definition.tables, f"services/{settings.service_name}", relay.committed)
     runtime = Runtime(
         settings=settings,
         engine=engine,

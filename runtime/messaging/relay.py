@@ -1,16 +1,27 @@
-"""Publishes committed outbox rows to Kafka in insertion order, then deletes them. A crash between the
-send and the delete republishes: consumers' inboxes absorb the duplicate.
+"""Publishes committed outbox rows to Kafka, then deletes them. A crash between the send and the delete
+republishes: consumers' inboxes absorb the duplicate.
+
+Two paths, one order. Normally a unit of work hands the rows it has just committed to the relay of its
+process (`committed`), which sends them from memory in commit order and deletes them: no read of the
+table, no decryption. The table is read in insertion order (`flush_once`) when that path cannot be
+trusted to hold everything: as the relay starts (rows a crash left), after any failure (rows in memory
+may be unsent), when woken (`wake`: rows written without the relay being told), and, for rows older than
+`AGE_SECONDS`, at each poll (rows left by another instance that died). The relay trusts memory again
+only once a read of the table finds nothing to send: every row committed before that read was sent, and
+every row committed after it reaches the relay in memory.
 
 Several instances of a service may each run a relay over one outbox. On PostgreSQL rows are locked while
-they are sent (SKIP LOCKED). On SQLite they are read without a lock, so two relays can send the same row
-(absorbed by inboxes) and each deletes only the events it sent, named by their event ids."""
+they are read and sent (SKIP LOCKED). On SQLite they are read without a lock, so two relays can send the
+same row (absorbed by inboxes) and each deletes only the events it sent, named by their event ids."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -23,6 +34,9 @@ from runtime.messaging.tables import MessagingTables
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+AGE_SECONDS = 5.0
+"""At each poll, while commits reach the relay in memory, only rows older than this are read: rows that a
+unit of this process has just committed are on their way already."""
 
 
 def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
@@ -59,10 +73,23 @@ class OutboxRelay:
         self._poll = poll_seconds
         self._lock_rows = is_postgres(engine)
         self._wake = asyncio.Event()
+        self._read_table = True  # a read of the whole table is due (start, failure, wake)
+        self._from_memory = False  # every row committed since the last read of the table is in _ready
+        self._ready: list[Mapping[str, Any]] = []
+        self._last_read = 0.0
         self._task: asyncio.Task[None] | None = None
         self.published = 0
 
     def wake(self) -> None:
+        """Read the table now: rows were written without the relay being told."""
+        self._read_table = True
+        self._wake.set()
+
+    def committed(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Rows a unit of work of this process has just committed, in commit order (kept only while the
+        relay runs: otherwise its next read of the table finds them)."""
+        if self._from_memory:
+            self._ready.extend(rows)
         self._wake.set()
 
     async def start(self) -> None:
@@ -74,6 +101,7 @@ class OutboxRelay:
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        self._from_memory = False
         if self._producer:
             await self._producer.stop()
 
@@ -81,59 +109,95 @@ class OutboxRelay:
         backoff = 0.1
         while True:
             try:
-                while await self.flush_once() == BATCH:
-                    pass
+                await self._cycle()
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                # Rows taken from memory may be unsent: the table decides again, in order.
+                self._from_memory, self._read_table = False, True
+                self._ready.clear()
                 log.warning("outbox relay failed (%s); retrying in %.1fs", type(error).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+                continue
+            if self._ready or self._read_table:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
 
-    async def flush_once(self) -> int:
-        """Publish up to BATCH rows; returns how many were published."""
-        self._wake.clear()
+    async def _cycle(self) -> None:
+        if self._read_table or not self._from_memory:
+            self._read_table = False
+            self._ready.clear()  # those rows are in the table, which the read below sees
+            self._from_memory = True  # what it does not see was committed after it: in memory
+            await self._drain()
+        elif time.monotonic() - self._last_read >= self._poll:
+            await self._drain(older_than=datetime.now(UTC) - timedelta(seconds=AGE_SECONDS))
+        while self._ready:
+            rows, self._ready = self._ready, []
+            await self._send(rows)
+            await self._forget([row["event_id"] for row in rows])
+            self.published += len(rows)
+
+    async def _drain(self, older_than: datetime | None = None) -> None:
+        """Read and send the table's rows until a read comes back short."""
+        while await self.flush_once(older_than) == BATCH:
+            pass
+        self._last_read = time.monotonic()
+
+    async def flush_once(self, older_than: datetime | None = None) -> int:
+        """Publish up to BATCH rows of the table (created before `older_than`, when given) in insertion
+        order; returns how many were published. A row read here that is also on its way from memory
+        (committed as the read began) is sent here, in the table's order, and no longer from memory."""
         query = select(self._outbox).order_by(self._outbox.c.id).limit(BATCH)
+        if older_than is not None:
+            query = query.where(self._outbox.c.created_at < older_than)
         if self._lock_rows:
             async with self._sessions() as session, session.begin():
                 rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
-                await self._send(rows)
-                await self._delete(session, rows)
+                self._taken(rows)
+                await self._send([row._mapping for row in rows])
+                await self._delete(session, [row.event_id for row in rows])
         else:
             async with self._sessions() as session:
                 await session.connection(execution_options=READ_ONLY)
                 rows = (await session.execute(query)).all()
                 await session.rollback()
-            await self._send(rows)
-            if rows:
-                async with write_lock(self._engine), self._sessions() as session, session.begin():
-                    await self._delete(session, rows)
+            self._taken(rows)
+            await self._send([row._mapping for row in rows])
+            await self._forget([row.event_id for row in rows])
         self.published += len(rows)
         return len(rows)
 
-    async def _send(self, rows: Sequence[Any]) -> None:
+    def _taken(self, rows: Sequence[Any]) -> None:
+        if rows and self._ready:
+            read = {row.event_id for row in rows}
+            self._ready = [row for row in self._ready if row["event_id"] not in read]
+
+    async def _send(self, rows: Sequence[Mapping[Any, Any]]) -> None:
         assert self._producer is not None, "relay not started"
         futures = [
             await self._producer.send(
-                row.topic,
-                value=row.body,
-                key=row.key.encode(),
-                headers=[("ce_type", row.event_type.encode()), ("ce_id", str(row.event_id).encode())],
+                row["topic"],
+                value=row["body"],
+                key=row["key"].encode(),
+                headers=[("ce_type", row["event_type"].encode()), ("ce_id", str(row["event_id"]).encode())],
             )
             for row in rows
         ]
         if futures:
             await asyncio.gather(*futures)
 
-    async def _delete(self, session: AsyncSession, rows: Sequence[Any]) -> None:
+    async def _forget(self, sent: list[Any]) -> None:
+        if sent:
+            async with write_lock(self._engine), self._sessions() as session, session.begin():
+                await self._delete(session, sent)
+
+    async def _delete(self, session: AsyncSession, sent: list[Any]) -> None:
         """Delete the rows just sent, by event id: on SQLite a row id is reused once the rows above it are
         gone (another instance's relay may have sent and deleted them meanwhile), so deleting by row id
         could take a newer row that nobody has sent yet."""
-        if rows:
-            sent = [r.event_id for r in rows]
+        if sent:
             await session.execute(delete(self._outbox).where(self._outbox.c.event_id.in_(sent)))

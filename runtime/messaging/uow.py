@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -83,8 +83,9 @@ class Unit:
             raise
 
     @property
-    def emitted(self) -> bool:
-        return bool(self._outbox)
+    def outbox(self) -> list[dict[str, Any]]:
+        """The outbox rows this unit writes at commit, in the order they were emitted."""
+        return self._outbox
 
     async def already_processed(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         params = {"consumer": consumer, "ids": list(event_ids)}
@@ -107,13 +108,17 @@ class Unit:
             await self.session.execute(_insert(self._tables.outbox), self._outbox)
 
 
+Committed = Callable[[Sequence[Mapping[str, Any]]], None]
+"""Told of the outbox rows of each unit that commits with events, right after its commit."""
+
+
 class UnitOfWork:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         tables: MessagingTables,
         source: str,
-        on_commit: Callable[[], None] = lambda: None,
+        on_commit: Committed = lambda _rows: None,
     ) -> None:
         self._sessions = sessions
         self._tables = tables
@@ -127,5 +132,5 @@ class UnitOfWork:
             unit = Unit(session, self._tables, self._source)
             yield unit
             await unit.flush()
-        if unit.emitted:
-            self.on_commit()
+        if unit.outbox:
+            self.on_commit(unit.outbox)

@@ -1,7 +1,9 @@
 """Wiring of the claims service."""
 
 import asyncio
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from runtime.service import Runtime, ServiceDefinition
 from services.claims.adapters.changes import ChangeSignal
@@ -13,10 +15,10 @@ from services.claims.settings import Settings
 
 async def wake_streams_on_commit(runtime: Runtime) -> None:
     signal = runtime.extras.setdefault("changes", ChangeSignal())
-    relay_wake = runtime.uow.on_commit
+    relay_committed = runtime.uow.on_commit
 
-    def on_commit() -> None:
-        relay_wake()
+    def on_commit(rows: Sequence[Mapping[str, Any]]) -> None:
+        relay_committed(rows)
         signal.notify()
 
     runtime.uow.on_commit = on_commit

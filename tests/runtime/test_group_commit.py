@@ -63,7 +63,7 @@ async def setup(database_url: str) -> AsyncIterator[Setup]:
         await connection.run_sync(metadata.create_all)
     sessions = db.sessions(engine)
     commits: list[int] = []
-    uow = UnitOfWork(sessions, tables, "tests", lambda: commits.append(1))
+    uow = UnitOfWork(sessions, tables, "tests", lambda rows: commits.append(len(rows)))
     yield Setup(GroupCommit(uow), sessions, rows, history, tables.outbox, commits)
     await engine.dispose()
 

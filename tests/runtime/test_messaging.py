@@ -61,7 +61,7 @@ async def harness(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Harn
     sessions = db.sessions(engine)
     relay = OutboxRelay(engine, sessions, tables, kafka_bootstrap, "test-relay", poll_seconds=0.05)
     await relay.start()
-    uow = UnitOfWork(sessions, tables, "tests", relay.wake)
+    uow = UnitOfWork(sessions, tables, "tests", relay.committed)
     yield Harness(uow, relay, effects, sessions)
     await relay.stop()
     await engine.dispose()

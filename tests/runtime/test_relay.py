@@ -1,0 +1,161 @@
+"""The outbox relay's two paths, against the real broker, on SQLite and PostgreSQL: committed rows sent
+from memory, and the table read when memory cannot be trusted (start, failure, rows it was not told of)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import pytest
+from sqlalchemy import MetaData, func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contracts.envelope import Envelope, Payload
+from runtime import db
+from runtime.messaging import relay as relay_module
+from runtime.messaging.relay import OutboxRelay
+from runtime.messaging.tables import MessagingTables, messaging_tables
+from runtime.messaging.uow import UnitOfWork
+from tests.helpers import eventually, read_topic
+
+pytestmark = pytest.mark.broker
+
+
+class Relayed(Payload):
+    event_type: ClassVar[str] = "TestRelayed"
+    schema_version: ClassVar[int] = 1
+    topic: ClassVar[str] = "unused"
+
+    n: int
+
+
+class CountingRelay(OutboxRelay):
+    """Counts its reads of the table; fails the next `failures` sends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reads = 0
+        self.failures = 0
+
+    async def flush_once(self, older_than: Any = None) -> int:
+        self.reads += 1
+        return await super().flush_once(older_than)
+
+    async def _send(self, rows: Any) -> None:
+        if rows and self.failures:
+            self.failures -= 1
+            raise ConnectionError("broker unreachable")
+        await super()._send(rows)
+
+
+@dataclass
+class Setup:
+    sessions: async_sessionmaker[AsyncSession]
+    tables: MessagingTables
+    relays: list[CountingRelay]
+
+    def relay(self, bootstrap: str, poll_seconds: float) -> CountingRelay:
+        engine = self.sessions.kw["bind"]
+        relay = CountingRelay(engine, self.sessions, self.tables, bootstrap, "test-relay", poll_seconds)
+        self.relays.append(relay)
+        return relay
+
+    async def left_in_table(self) -> int:
+        async with self.sessions() as session:
+            count = await session.execute(select(func.count()).select_from(self.tables.outbox))
+            return int(count.scalar_one())
+
+
+@pytest.fixture
+async def setup(database_url: str, topic: str) -> AsyncIterator[Setup]:
+    Relayed.topic = topic
+    metadata = MetaData()
+    tables = messaging_tables(metadata)
+    engine = db.make_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    result = Setup(db.sessions(engine), tables, [])
+    yield result
+    for relay in result.relays:
+        await relay.stop()
+    await engine.dispose()
+
+
+def numbers(records: list[Any]) -> list[int]:
+    ordered = sorted(records, key=lambda r: (r.partition, r.offset))
+    return [Envelope.model_validate_json(r.value).data["n"] for r in ordered]
+
+
+async def test_committed_rows_are_sent_from_memory_without_reading_the_table(
+    setup: Setup, topic: str, kafka_bootstrap: str
+) -> None:
+    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)  # no periodic read during the test
+    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
+    await relay.start()
+    await eventually(lambda: _at_least(relay.reads, 1))  # the read as it starts
+    reads = relay.reads
+    for n in range(20):
+        async with uow() as unit:
+            unit.emit(Relayed(n=n), subject="one-claim")
+
+    records = await read_topic(kafka_bootstrap, topic, 20)
+
+    assert numbers(records) == list(range(20))  # one key: one partition, in commit order
+    assert relay.reads == reads
+    await eventually(lambda: _is_zero(setup.left_in_table()))
+
+
+async def test_after_a_failed_send_the_table_is_read_again_and_nothing_is_lost(
+    setup: Setup, topic: str, kafka_bootstrap: str
+) -> None:
+    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
+    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
+    await relay.start()
+    await eventually(lambda: _at_least(relay.reads, 1))
+    reads = relay.reads
+    relay.failures = 1
+    for n in range(5):
+        async with uow() as unit:
+            unit.emit(Relayed(n=n), subject="one-claim")
+
+    records = await read_topic(kafka_bootstrap, topic, 5)
+
+    assert sorted(set(numbers(records))) == list(range(5))
+    assert numbers(records) == sorted(numbers(records)), "the table's read keeps the commit order"
+    assert relay.reads > reads
+    await eventually(lambda: _is_zero(setup.left_in_table()))
+
+
+async def test_rows_the_relay_was_not_told_of_go_out_when_woken_or_once_old(
+    setup: Setup, topic: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process wrote them (a command-line import, an instance that died): a wake reads the
+    table at once; otherwise the poll reads rows older than AGE_SECONDS."""
+    monkeypatch.setattr(relay_module, "AGE_SECONDS", 0.5)
+    woken = setup.relay(kafka_bootstrap, poll_seconds=3600)
+    untold = UnitOfWork(setup.sessions, setup.tables, "tests")
+    await woken.start()
+    await eventually(lambda: _at_least(woken.reads, 1))
+    async with untold() as unit:
+        unit.emit(Relayed(n=1), subject="woken")
+    woken.wake()
+    assert numbers(await read_topic(kafka_bootstrap, topic, 1)) == [1]
+    await woken.stop()
+
+    polling = setup.relay(kafka_bootstrap, poll_seconds=0.1)
+    await polling.start()
+    await eventually(lambda: _at_least(polling.reads, 1))
+    async with untold() as unit:
+        unit.emit(Relayed(n=2), subject="old")
+
+    assert sorted(numbers(await read_topic(kafka_bootstrap, topic, 2))) == [1, 2]
+    await eventually(lambda: _is_zero(setup.left_in_table()))
+
+
+async def _at_least(value: int, least: int) -> bool:
+    return value >= least
+
+
+async def _is_zero(count: Awaitable[int]) -> bool:
+    return await count == 0

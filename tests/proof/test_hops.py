@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from bench.hops import DELIVERY, RELAY, hops
+from bench.watch import emitted_at
+from contracts.envelope import Envelope
 
 
 def test_each_hop_runs_from_its_last_input_published_to_its_output_emitted() -> None:
@@ -35,3 +39,18 @@ def test_a_hop_without_its_events_is_left_out() -> None:
     assert spent["decision (claims)"] == pytest.approx([0.5])  # from EligibilityChecked alone
     assert spent["intake (claims)"] == pytest.approx([0.5, 1.0])
     assert spent[DELIVERY] == pytest.approx([0.25])  # the undecided claim has none
+
+
+def test_the_emission_time_is_read_from_the_envelope_without_parsing_the_body() -> None:
+    envelope = Envelope(
+        type="TestNoted",
+        source="tests",
+        subject="k",
+        schema_version=1,
+        correlation_id=uuid.uuid4(),
+        data={"time": "2000-01-01T00:00:00Z"},  # the data comes after the envelope's own time
+    )
+    value = envelope.model_dump_json().encode()
+    assert emitted_at(value) == pytest.approx(envelope.time.timestamp())
+    assert emitted_at(b"not json") is None
+    assert emitted_at(b'{"time":"yesterday"}') is None

@@ -2,13 +2,14 @@
 republishes: consumers' inboxes absorb the duplicate.
 
 Two paths, one order. Normally a unit of work hands the rows it has just committed to the relay of its
-process (`committed`), which sends them from memory in commit order and deletes them: no read of the
-table, no decryption. The table is read in insertion order (`flush_once`) when that path cannot be
-trusted to hold everything: as the relay starts (rows a crash left), after any failure (rows in memory
-may be unsent), when woken (`wake`: rows written without the relay being told), and, for rows older than
-`AGE_SECONDS`, at each poll (rows left by another instance that died). The relay trusts memory again
-only once a read of the table finds nothing to send: every row committed before that read was sent, and
-every row committed after it reaches the relay in memory.
+process (`committed`), which sends them from memory in commit order and deletes them together, within
+`DELETE_SECONDS`: no read of the table, no decryption, one delete for many small sends. The table is
+read in insertion order (`flush_once`) when memory cannot be trusted to hold every unsent row: as the
+relay starts (rows a crash left), after any failure (rows taken from memory may be unsent), when woken
+(`wake`: rows written without the relay being told), and, for rows older than `AGE_SECONDS`, at each
+poll (rows left by another instance that died). Memory is trusted again from the start of a read of the
+whole table: what that read does not see was committed after it began, so it reaches memory; a row both
+read and in memory (committed just as the read began) is sent by the read.
 
 Several instances of a service may each run a relay over one outbox. On PostgreSQL rows are locked while
 they are read and sent (SKIP LOCKED). On SQLite they are read without a lock, so two relays can send the
@@ -34,6 +35,9 @@ from runtime.messaging.tables import MessagingTables
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+DELETE_SECONDS = 0.05
+"""Rows sent from memory are deleted together, at most this long after the first of them was sent (or
+before the table is read): one delete transaction for many small sends."""
 AGE_SECONDS = 5.0
 """At each poll, while commits reach the relay in memory, only rows older than this are read: rows that a
 unit of this process has just committed are on their way already."""
@@ -76,6 +80,8 @@ class OutboxRelay:
         self._read_table = True  # a read of the whole table is due (start, failure, wake)
         self._from_memory = False  # every row committed since the last read of the table is in _ready
         self._ready: list[Mapping[str, Any]] = []
+        self._sent: list[Any] = []  # event ids sent from memory, not deleted yet
+        self._sent_at = 0.0
         self._last_read = 0.0
         self._task: asyncio.Task[None] | None = None
         self.published = 0
@@ -102,6 +108,8 @@ class OutboxRelay:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         self._from_memory = False
+        with contextlib.suppress(Exception):  # else sent again at the next start, and absorbed
+            await self._forget_sent()
         if self._producer:
             await self._producer.stop()
 
@@ -123,23 +131,37 @@ class OutboxRelay:
                 continue
             if self._ready or self._read_table:
                 continue
+            wait = self._poll
+            if self._sent:
+                wait = min(wait, max(0.0, self._sent_at + DELETE_SECONDS - time.monotonic()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll)
+                await asyncio.wait_for(self._wake.wait(), wait)
             self._wake.clear()
 
     async def _cycle(self) -> None:
         if self._read_table or not self._from_memory:
             self._read_table = False
+            await self._forget_sent()  # the read below must not find them
             self._ready.clear()  # those rows are in the table, which the read below sees
             self._from_memory = True  # what it does not see was committed after it: in memory
             await self._drain()
         elif time.monotonic() - self._last_read >= self._poll:
+            await self._forget_sent()
             await self._drain(older_than=datetime.now(UTC) - timedelta(seconds=AGE_SECONDS))
         while self._ready:
             rows, self._ready = self._ready, []
             await self._send(rows)
-            await self._forget([row["event_id"] for row in rows])
+            if not self._sent:
+                self._sent_at = time.monotonic()
+            self._sent.extend(row["event_id"] for row in rows)
             self.published += len(rows)
+        if len(self._sent) >= BATCH or time.monotonic() - self._sent_at >= DELETE_SECONDS:
+            await self._forget_sent()
+
+    async def _forget_sent(self) -> None:
+        if self._sent:
+            await self._forget(self._sent)
+            self._sent = []
 
     async def _drain(self, older_than: datetime | None = None) -> None:
         """Read and send the table's rows until a read comes back short."""

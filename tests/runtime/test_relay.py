@@ -31,12 +31,17 @@ class Relayed(Payload):
 
 
 class CountingRelay(OutboxRelay):
-    """Counts its reads of the table; fails the next `failures` sends."""
+    """Counts its reads of the table and its deletes; fails the next `failures` sends."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reads = 0
+        self.deletes = 0
         self.failures = 0
+
+    async def _forget(self, sent: list[Any]) -> None:
+        self.deletes += bool(sent)
+        await super()._forget(sent)
 
     async def flush_once(self, older_than: Any = None) -> int:
         self.reads += 1
@@ -104,6 +109,28 @@ async def test_committed_rows_are_sent_from_memory_without_reading_the_table(
     assert numbers(records) == list(range(20))  # one key: one partition, in commit order
     assert relay.reads == reads
     await eventually(lambda: _is_zero(setup.left_in_table()))
+
+
+async def test_rows_sent_from_memory_are_deleted_together_and_not_read_again(
+    setup: Setup, topic: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(relay_module, "DELETE_SECONDS", 3600.0)  # deleted only before a read of the table
+    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
+    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
+    await relay.start()
+    await eventually(lambda: _at_least(relay.reads, 1))
+    for n in range(10):
+        async with uow() as unit:
+            unit.emit(Relayed(n=n), subject=f"claim-{n}")
+    assert len(await read_topic(kafka_bootstrap, topic, 10)) == 10
+    assert await setup.left_in_table() == 10  # sent, not deleted yet
+    deletes = relay.deletes
+
+    relay.wake()  # a read of the table: the sent rows are deleted first, so it finds none of them
+    await eventually(lambda: _is_zero(setup.left_in_table()))
+
+    assert relay.deletes == deletes + 1
+    assert len(await read_topic(kafka_bootstrap, topic, 11, timeout=2)) == 10
 
 
 async def test_after_a_failed_send_the_table_is_read_again_and_nothing_is_lost(

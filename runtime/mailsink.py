@@ -20,6 +20,7 @@ from runtime.tansu import free_port
 class Received:
     recipients: tuple[str, ...]
     message: EmailMessage
+    peer: tuple[str, int] | None = None  # the client's address and port: one per connection
 
     @property
     def message_id(self) -> str:
@@ -34,12 +35,13 @@ class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self._sink = sink
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self._sink.refuse:
             return self._sink.refuse
         await asyncio.sleep(self._sink.delay)
         message = message_from_bytes(envelope.content, _class=EmailMessage, policy=policy.default)
-        received = Received(tuple(envelope.rcpt_tos), message)
+        peer = tuple(session.peer) if session.peer else None
+        received = Received(tuple(envelope.rcpt_tos), message, peer)
         self._sink.keep(received, envelope.content)
         return "250 OK"
 

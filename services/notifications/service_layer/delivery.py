@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contracts.notifications import NotificationFailedV1, NotificationSentV1
 from runtime.messaging.uow import Unit, UnitOfWork
 from services.notifications.adapters.notices import NoticeRepository
-from services.notifications.adapters.smtp import Email, Mailer, SendError
+from services.notifications.adapters.smtp import Connection, Email, Mailer, SendError
 from services.notifications.domain.delivery import RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -90,9 +90,13 @@ class DeliveryWorker:
             return await self._work(datetime.now(UTC))
 
     async def _work(self, now: datetime) -> int:
-        if self._lock_rows:
-            return await self._work_locked(now)
-        # SQLite: read the due deliveries without a lock, take each (a lease) before sending it.
+        async with self._mailer.connection() as connection:
+            if self._lock_rows:
+                return await self._work_locked(now, connection)
+            return await self._work_leased(now, connection)
+
+    async def _work_leased(self, now: datetime, connection: Connection) -> int:
+        """SQLite: read the due deliveries without a lock, take each (a lease) before sending it."""
         async with self._sessions() as session:
             rows = await NoticeRepository(session).due(now, self._batch, lock=False)
             await session.rollback()
@@ -104,12 +108,12 @@ class DeliveryWorker:
                 taken = await NoticeRepository(unit.session).take(row.key, now, now + self._lease)
             if not taken:
                 continue  # another instance on this database is sending it
-            error = await self._attempt(row)
+            error = await self._attempt(row, connection)
             async with self._uow() as unit:
                 await self._record(unit, row, error)
         return len(rows)
 
-    async def _work_locked(self, now: datetime) -> int:
+    async def _work_locked(self, now: datetime, connection: Connection) -> int:
         """PostgreSQL: each delivery is locked (skipping those another instance holds) while it is sent."""
         for done in range(self._batch):
             if self._stopping.is_set():
@@ -118,13 +122,13 @@ class DeliveryWorker:
                 rows = await NoticeRepository(unit.session).due(now, 1, lock=True)
                 if not rows:
                     return done
-                await self._record(unit, rows[0], await self._attempt(rows[0]))
+                await self._record(unit, rows[0], await self._attempt(rows[0], connection))
         return self._batch
 
-    async def _attempt(self, row: Any) -> str | None:
+    async def _attempt(self, row: Any, connection: Connection) -> str | None:
         email = Email(row.address, row.subject, row.body, row.message_id, datetime.now(UTC))
         try:
-            await self._mailer.send(email)
+            await connection.send(email)
         except SendError as error:
             return str(error)
         return None

@@ -1,0 +1,62 @@
+"""The SMTP client against a real SMTP server (aiosmtpd): a delivery pass sends its e-mails over one
+connection, opened again when the server closed it, and still usable after a refused e-mail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from runtime.mailsink import MailSink
+from services.notifications.adapters.smtp import Email, Mailer, SendError
+from services.notifications.settings import Settings
+
+
+def email(n: int) -> Email:
+    return Email(f"assure{n}@example.org", f"Avis {n}", "Bonjour,\n", f"<{n}@tests>", datetime.now(UTC))
+
+
+def mailer(data_dir: Path, sink: MailSink) -> Mailer:
+    return Mailer(Settings(data_dir=data_dir, smtp_port=sink.port, smtp_helo_name="tests"))
+
+
+async def test_a_pass_sends_its_emails_over_one_connection(data_dir: Path, mail_sink: MailSink) -> None:
+    async with mailer(data_dir, mail_sink).connection() as connection:
+        for n in range(3):
+            await connection.send(email(n))
+
+    assert [r.message_id for r in mail_sink.received] == ["<0@tests>", "<1@tests>", "<2@tests>"]
+    assert len({r.peer for r in mail_sink.received}) == 1
+
+
+async def test_a_connection_the_server_closed_is_opened_again(data_dir: Path, mail_sink: MailSink) -> None:
+    async with mailer(data_dir, mail_sink).connection() as connection:
+        await connection.send(email(1))
+        mail_sink.stop()  # the server goes away between two e-mails, and comes back
+        mail_sink.start()
+        await connection.send(email(2))
+
+    assert [r.message_id for r in mail_sink.received] == ["<1@tests>", "<2@tests>"]
+    assert len({r.peer for r in mail_sink.received}) == 2
+
+
+async def test_after_a_refused_email_the_next_one_goes_over_the_same_connection(
+    data_dir: Path, mail_sink: MailSink
+) -> None:
+    async with mailer(data_dir, mail_sink).connection() as connection:
+        mail_sink.refuse = "550 5.7.1 refused"
+        with pytest.raises(SendError, match="SMTP 550"):
+            await connection.send(email(1))
+        mail_sink.refuse = None
+        await connection.send(email(2))
+        await connection.send(email(3))
+
+    assert [r.message_id for r in mail_sink.received] == ["<2@tests>", "<3@tests>"]
+    assert len({r.peer for r in mail_sink.received}) == 1
+
+
+async def test_an_unreachable_server_is_a_send_error_naming_the_cause(data_dir: Path) -> None:
+    gone = MailSink()  # never started: nothing listens on its port
+    with pytest.raises(SendError, match="ConnectionRefusedError"):
+        await mailer(data_dir, gone).send(email(1))

@@ -58,5 +58,6 @@ async def test_after_a_refused_email_the_next_one_goes_over_the_same_connection(
 
 async def test_an_unreachable_server_is_a_send_error_naming_the_cause(data_dir: Path) -> None:
     gone = MailSink()  # never started: nothing listens on its port
-    with pytest.raises(SendError, match="ConnectionRefusedError"):
-        await mailer(data_dir, gone).send(email(1))
+    async with mailer(data_dir, gone).connection() as connection:
+        with pytest.raises(SendError, match="ConnectionRefusedError"):
+            await connection.send(email(1))

@@ -49,11 +49,6 @@ class Mailer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    async def send(self, email: Email) -> None:
-        """One e-mail over a connection of its own."""
-        async with self.connection() as connection:
-            await connection.send(email)
-
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         """A connection for several e-mails in turn (a delivery pass), closed at the end."""

@@ -26,7 +26,7 @@ PARTITIONS = 12
 """Partitions per topic on Apache Kafka (`python -m runtime.ops topics`): up to 12 instances of a service
 share a stream."""
 EMBEDDED_PARTITIONS = 4
-"""Partitions per topic on the embedded broker (`make run`, the benchmarks). It holds every fetch until
+"""Partitions per topic on the embedded broker (`make run`, the benchmarks). It holds an idle fetch until
 its wait runs out and its cost grows with the partitions a fetch names: measured at rest, the system
 used 98 % of a core with 12 (the broker 58 %) and 57 % with 4 (the broker 26 %); a run of 3,000 claims
 cost 4.3-5.7 ms of CPU each with 12, 3.7-4.4 with 4. Four still let two instances of a service share

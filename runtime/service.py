@@ -19,11 +19,12 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
 from runtime import crypto, db, logs, revocations
 from runtime.broker import DeadLetterPublisher, attach, make_broker
+from runtime.db import Sessions
 from runtime.http import (
     BodyLimit,
     add_operational_routes,
@@ -64,7 +65,7 @@ class Runtime:
 
     settings: ServiceSettings
     engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     uow: UnitOfWork
     grouped: GroupCommit  # for HTTP writes that many callers make at once (claims intake)
     broker: KafkaBroker

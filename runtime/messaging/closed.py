@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column, MetaData, Select, String, Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.db import UtcDateTime
 
@@ -35,16 +35,16 @@ class ClosedSubjects:
     table: Table
     keep: timedelta = KEEP
 
-    async def close(self, session: AsyncSession, subject: str, closed_at: datetime, now: datetime) -> None:
+    async def close(self, session: AsyncConnection, subject: str, closed_at: datetime, now: datetime) -> None:
         """Record `subject` as closed since `closed_at` (once), forgetting closures older than `keep`."""
         table = self.table
         await session.execute(delete(table).where(table.c.closed_at < now - self.keep))
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = postgresql if session.dialect.name == "postgresql" else sqlite
         await session.execute(
             dialect.insert(table).values(subject=subject, closed_at=closed_at).on_conflict_do_nothing()
         )
 
-    async def is_closed(self, session: AsyncSession, subject: str) -> bool:
+    async def is_closed(self, session: AsyncConnection, subject: str) -> bool:
         return (await session.execute(self._lookup, {"subject": subject})).first() is not None
 
     @functools.cached_property

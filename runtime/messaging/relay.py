@@ -27,9 +27,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from runtime.db import READ_ONLY, is_postgres, write_lock
+from runtime.db import READ_ONLY, Sessions, is_postgres, write_lock
 from runtime.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class OutboxRelay:
     def __init__(
         self,
         engine: AsyncEngine,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         tables: MessagingTables,
         bootstrap_servers: str,
         client_id: str,
@@ -184,7 +184,7 @@ class OutboxRelay:
                 await self._delete(session, [row.event_id for row in rows])
         else:
             async with self._sessions() as session:
-                await session.connection(execution_options=READ_ONLY)
+                await session.execution_options(**READ_ONLY)
                 rows = (await session.execute(query)).all()
                 await session.rollback()
             self._taken(rows)
@@ -217,7 +217,7 @@ class OutboxRelay:
             async with write_lock(self._engine), self._sessions() as session, session.begin():
                 await self._delete(session, sent)
 
-    async def _delete(self, session: AsyncSession, sent: list[Any]) -> None:
+    async def _delete(self, session: AsyncConnection, sent: list[Any]) -> None:
         """Delete the rows just sent, by event id: on SQLite a row id is reused once the rows above it are
         gone (another instance's relay may have sent and deleted them meanwhile), so deleting by row id
         could take a newer row that nobody has sent yet."""

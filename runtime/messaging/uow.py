@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Insert, Table
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Envelope, Payload
-from runtime.db import write_lock
+from runtime.db import Sessions, write_lock
 from runtime.messaging.tables import MessagingTables
 
 
@@ -24,12 +24,13 @@ def _insert(table: Table) -> Insert:
 
 
 class Unit:
-    def __init__(self, session: AsyncSession, tables: MessagingTables, source: str) -> None:
+    def __init__(self, session: AsyncConnection, tables: MessagingTables, source: str) -> None:
         self.session = session
         self._tables = tables
         self._source = source
         self._outbox: list[dict[str, Any]] = []
         self._appended: list[tuple[Table, dict[str, Any]]] = []
+        self._after: list[Callable[[], None]] = []
 
     def emit(
         self,
@@ -69,18 +70,28 @@ class Unit:
         reads before the commit, such as a history. Undone with its part, like an event."""
         self._appended.append((table, row))
 
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run `action` once this unit has committed (not at all if it, or its part, is undone): for
+        what a process keeps in memory of what it has just written."""
+        self._after.append(action)
+
     @asynccontextmanager
     async def part(self) -> AsyncIterator[None]:
-        """A part of this unit that fails alone: on an error its writes (a savepoint), its appended rows
-        and the events it emitted are undone, and the rest of the unit stands."""
-        mark, appended = len(self._outbox), len(self._appended)
+        """A part of this unit that fails alone: on an error its writes (a savepoint), its appended rows,
+        the events it emitted and its after-commit actions are undone, and the rest of the unit stands."""
+        marks = len(self._outbox), len(self._appended), len(self._after)
         try:
             async with self.session.begin_nested():
                 yield
         except BaseException:
-            del self._outbox[mark:]
-            del self._appended[appended:]
+            del self._outbox[marks[0] :]
+            del self._appended[marks[1] :]
+            del self._after[marks[2] :]
             raise
+
+    @property
+    def committed_actions(self) -> list[Callable[[], None]]:
+        return self._after
 
     @property
     def outbox(self) -> list[dict[str, Any]]:
@@ -115,7 +126,7 @@ Committed = Callable[[Sequence[Mapping[str, Any]]], None]
 class UnitOfWork:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         tables: MessagingTables,
         source: str,
         on_commit: Committed = lambda _rows: None,
@@ -127,10 +138,11 @@ class UnitOfWork:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Unit]:
-        bind = self._sessions.kw["bind"]
-        async with write_lock(bind), self._sessions() as session, session.begin():
+        async with write_lock(self._sessions.engine), self._sessions() as session, session.begin():
             unit = Unit(session, self._tables, self._source)
             yield unit
             await unit.flush()
         if unit.outbox:
             self.on_commit(unit.outbox)
+        for action in unit.committed_actions:
+            action()

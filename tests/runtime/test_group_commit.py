@@ -1,5 +1,5 @@
 """Group commit on SQLite and PostgreSQL: concurrent units share a transaction, and a part that fails
-takes only its own writes, appended rows and events with it."""
+takes only its own writes, appended rows, events and after-commit actions with it."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ class Setup:
     history: Table
     outbox: Table
     commits: list[int]
+    done: list[int]
 
     async def stored(self) -> tuple[set[int], list[str]]:
         async with self.sessions() as session:
@@ -64,7 +65,7 @@ async def setup(database_url: str) -> AsyncIterator[Setup]:
     sessions = db.sessions(engine)
     commits: list[int] = []
     uow = UnitOfWork(sessions, tables, "tests", lambda rows: commits.append(len(rows)))
-    yield Setup(GroupCommit(uow), sessions, rows, history, tables.outbox, commits)
+    yield Setup(GroupCommit(uow), sessions, rows, history, tables.outbox, commits, [])
     await engine.dispose()
 
 
@@ -75,6 +76,7 @@ def store(setup: Setup, n: int, fail: bool = False, history: int | None = None) 
         await unit.session.execute(setup.rows.insert(), {"n": n})
         unit.append(setup.history, {"n": n if history is None else history})
         unit.emit(Stored(n=n), subject=f"k{n}")
+        unit.after_commit(lambda: setup.done.append(n))
         if fail:
             raise ValueError(f"n: {n} refused")
         return n * 10
@@ -107,6 +109,7 @@ async def test_a_failing_part_loses_only_its_own_writes_and_events(setup: Setup)
     assert rows == {0, 1, 2, 4, 5}
     assert sorted(keys) == ["k0", "k1", "k2", "k4", "k5"]
     assert await setup.appended() == [0, 1, 2, 4, 5]  # one statement at commit, in the parts' order
+    assert setup.done == [0, 1, 2, 4, 5]  # run after the commit, not for the parts undone
 
 
 async def test_a_group_whose_commit_fails_is_written_again_each_alone(setup: Setup) -> None:

@@ -9,10 +9,10 @@ from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import MetaData, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.envelope import Envelope, Payload
 from runtime import db
+from runtime.db import Sessions
 from runtime.messaging import relay as relay_module
 from runtime.messaging.relay import OutboxRelay
 from runtime.messaging.tables import MessagingTables, messaging_tables
@@ -56,12 +56,12 @@ class CountingRelay(OutboxRelay):
 
 @dataclass
 class Setup:
-    sessions: async_sessionmaker[AsyncSession]
+    sessions: Sessions
     tables: MessagingTables
     relays: list[CountingRelay]
 
     def relay(self, bootstrap: str, poll_seconds: float) -> CountingRelay:
-        engine = self.sessions.kw["bind"]
+        engine = self.sessions.engine
         relay = CountingRelay(engine, self.sessions, self.tables, bootstrap, "test-relay", poll_seconds)
         self.relays.append(relay)
         return relay

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.crypto import fingerprint
 from services.auth.adapters.orm import sessions, users
@@ -20,13 +20,13 @@ def digest(handle: str) -> bytes:
     return fingerprint(f"session:{handle}")
 
 
-async def user_by_login(db: AsyncSession, login: str) -> Row[Any] | None:
+async def user_by_login(db: AsyncConnection, login: str) -> Row[Any] | None:
     """The account, locked until the unit of work ends (PostgreSQL; SQLite serialises writers anyway), so
     that concurrent attempts count every failure and see each other's throttle."""
     return (await db.execute(select(users).where(users.c.login == login).with_for_update())).one_or_none()
 
 
-async def user_by_id(db: AsyncSession, user_id: str) -> Row[Any] | None:
+async def user_by_id(db: AsyncConnection, user_id: str) -> Row[Any] | None:
     return (await db.execute(select(users).where(users.c.id == user_id).with_for_update())).one_or_none()
 
 
@@ -40,7 +40,7 @@ def validity_of(user: Row[Any]) -> Validity | None:
     return Validity(user.valid_from, user.valid_until, user.revoked_at)
 
 
-async def save_throttle(db: AsyncSession, user_id: str, throttle: Throttle) -> None:
+async def save_throttle(db: AsyncConnection, user_id: str, throttle: Throttle) -> None:
     await db.execute(
         update(users)
         .where(users.c.id == user_id)
@@ -48,17 +48,17 @@ async def save_throttle(db: AsyncSession, user_id: str, throttle: Throttle) -> N
     )
 
 
-async def claim_step(db: AsyncSession, user_id: str, step: int) -> bool:
+async def claim_step(db: AsyncConnection, user_id: str, step: int) -> bool:
     """Atomically record `step` as the last accepted TOTP step: False if it (or a later one) already was."""
     claimed = await db.execute(
         update(users)
         .where(users.c.id == user_id, or_(users.c.totp_last_step.is_(None), users.c.totp_last_step < step))
         .values(totp_last_step=step)
     )
-    return claimed.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return claimed.rowcount == 1
 
 
-async def open_session(db: AsyncSession, user_id: str, stage: str, now: datetime) -> tuple[str, str]:
+async def open_session(db: AsyncConnection, user_id: str, stage: str, now: datetime) -> tuple[str, str]:
     """A new session (new id) and its handle, which only the client keeps (we keep a digest)."""
     session_id, handle = uuid.uuid4().hex, secrets.token_urlsafe(32)
     await db.execute(
@@ -74,7 +74,7 @@ async def open_session(db: AsyncSession, user_id: str, stage: str, now: datetime
     return session_id, handle
 
 
-async def live_session(db: AsyncSession, handle: str, stages: tuple[str, ...]) -> Row[Any] | None:
+async def live_session(db: AsyncConnection, handle: str, stages: tuple[str, ...]) -> Row[Any] | None:
     query = select(sessions).where(
         sessions.c.handle_digest == digest(handle),
         sessions.c.stage.in_(stages),
@@ -83,16 +83,16 @@ async def live_session(db: AsyncSession, handle: str, stages: tuple[str, ...]) -
     return (await db.execute(query)).one_or_none()
 
 
-async def end_session(db: AsyncSession, session_id: str, now: datetime) -> bool:
+async def end_session(db: AsyncConnection, session_id: str, now: datetime) -> bool:
     ended = await db.execute(
         update(sessions)
         .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
         .values(ended_at=now)
     )
-    return ended.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return ended.rowcount == 1
 
 
-async def end_all_sessions(db: AsyncSession, user_id: str, now: datetime) -> list[str]:
+async def end_all_sessions(db: AsyncConnection, user_id: str, now: datetime) -> list[str]:
     query = select(sessions.c.id).where(sessions.c.user_id == user_id, sessions.c.ended_at.is_(None))
     ids = list((await db.execute(query)).scalars())
     if ids:
@@ -100,7 +100,7 @@ async def end_all_sessions(db: AsyncSession, user_id: str, now: datetime) -> lis
     return ids
 
 
-async def rotate_handle(db: AsyncSession, session_id: str, old: str, now: datetime) -> str | None:
+async def rotate_handle(db: AsyncConnection, session_id: str, old: str, now: datetime) -> str | None:
     """Replace a refresh handle by a new one (single use: a concurrent second refresh gets None)."""
     new = secrets.token_urlsafe(32)
     rotated = await db.execute(
@@ -112,4 +112,4 @@ async def rotate_handle(db: AsyncSession, session_id: str, old: str, now: dateti
         )
         .values(handle_digest=digest(new), last_seen_at=now)
     )
-    return new if rotated.rowcount == 1 else None  # type: ignore[attr-defined]
+    return new if rotated.rowcount == 1 else None

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.claims.adapters.orm import status_changes
 
 
 async def changes_after(
-    session: AsyncSession, practitioner_id: str, after: int, reference: str | None = None, limit: int = 200
+    session: AsyncConnection, practitioner_id: str, after: int, reference: str | None = None, limit: int = 200
 ) -> Sequence[Any]:
     query = (
         select(status_changes)
@@ -26,7 +26,7 @@ async def changes_after(
     return (await session.execute(query)).all()
 
 
-async def latest_change(session: AsyncSession) -> int:
+async def latest_change(session: AsyncConnection) -> int:
     return int((await session.execute(select(func.coalesce(func.max(status_changes.c.id), 0)))).scalar_one())
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.claims.adapters.orm import forms
 from services.claims.domain.forms import Form, administrative_part, form_digest, kind_of
@@ -16,7 +16,7 @@ LISTED = (forms.c.reference, forms.c.kind, forms.c.created_at, forms.c.entered_b
 
 
 async def add_form(
-    session: AsyncSession, reference: str, form: Form, practitioner_id: str, entered_by: str, now: datetime
+    session: AsyncConnection, reference: str, form: Form, practitioner_id: str, entered_by: str, now: datetime
 ) -> None:
     await session.execute(
         forms.insert().values(
@@ -34,14 +34,14 @@ async def add_form(
     )
 
 
-async def by_submission(session: AsyncSession, practitioner_id: str, submission_id: str) -> Any:
+async def by_submission(session: AsyncConnection, practitioner_id: str, submission_id: str) -> Any:
     query = select(*LISTED, forms.c.digest).where(
         forms.c.practitioner_id == practitioner_id, forms.c.submission_id == submission_id
     )
     return (await session.execute(query)).one_or_none()
 
 
-async def get_form(session: AsyncSession, reference: str, *, medical: bool = False) -> Any:
+async def get_form(session: AsyncConnection, reference: str, *, medical: bool = False) -> Any:
     """The medical part is read (and decrypted) only when asked for."""
     columns = [*LISTED, forms.c.practitioner_id, forms.c.patient, forms.c.administrative]
     if medical:
@@ -50,7 +50,7 @@ async def get_form(session: AsyncSession, reference: str, *, medical: bool = Fal
 
 
 async def forms_of(
-    session: AsyncSession, practitioner_id: str, kind: str | None, limit: int, offset: int
+    session: AsyncConnection, practitioner_id: str, kind: str | None, limit: int, offset: int
 ) -> Sequence[Any]:
     query = select(*LISTED).where(forms.c.practitioner_id == practitioner_id)
     if kind:

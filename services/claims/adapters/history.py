@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.claims.adapters.orm import claims, status_changes
 from services.claims.domain.history import HistoryFilter
@@ -38,7 +38,7 @@ def _has_act(row: Any, act: str | None) -> bool:
 
 
 async def stream_history(
-    session: AsyncSession, wanted: HistoryFilter, since: datetime
+    session: AsyncConnection, wanted: HistoryFilter, since: datetime
 ) -> AsyncGenerator[Any, None]:
     result = await session.stream(_query(wanted, since).execution_options(yield_per=CHUNK))
     async for chunk in result.partitions():
@@ -48,7 +48,7 @@ async def stream_history(
 
 
 async def page_of_history(
-    session: AsyncSession, wanted: HistoryFilter, since: datetime, limit: int, offset: int
+    session: AsyncConnection, wanted: HistoryFilter, since: datetime, limit: int, offset: int
 ) -> list[Any]:
     """Without an act filter the database pages; with one, the rows are read in order and the act
     matched on the decrypted content (the acts are stored encrypted, so SQL cannot see them)."""
@@ -67,15 +67,15 @@ async def page_of_history(
     return rows
 
 
-async def changes_of(session: AsyncSession, reference: str) -> Sequence[Any]:
+async def changes_of(session: AsyncConnection, reference: str) -> Sequence[Any]:
     query = (
         select(status_changes).where(status_changes.c.reference == reference).order_by(status_changes.c.id)
     )
     return (await session.execute(query)).all()
 
 
-async def purge_claims_before(session: AsyncSession, cutoff: datetime) -> int:
+async def purge_claims_before(session: AsyncConnection, cutoff: datetime) -> int:
     expired = select(claims.c.reference).where(claims.c.received_at < cutoff)
     await session.execute(delete(status_changes).where(status_changes.c.reference.in_(expired)))
     result = await session.execute(delete(claims).where(claims.c.received_at < cutoff))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)

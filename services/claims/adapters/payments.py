@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.payments import PaymentIssuedV1
 from services.claims.adapters.orm import payments
 
 
-async def add_payment(session: AsyncSession, event: PaymentIssuedV1, practitioner_id: str) -> bool:
+async def add_payment(session: AsyncConnection, event: PaymentIssuedV1, practitioner_id: str) -> bool:
     """False when this payment is already known (a payment id is recorded once)."""
     known = await session.execute(
         select(payments.c.payment_id).where(payments.c.payment_id == event.payment_id)
@@ -32,7 +32,9 @@ async def add_payment(session: AsyncSession, event: PaymentIssuedV1, practitione
     return True
 
 
-async def payments_of(session: AsyncSession, practitioner_id: str, limit: int, offset: int) -> Sequence[Any]:
+async def payments_of(
+    session: AsyncConnection, practitioner_id: str, limit: int, offset: int
+) -> Sequence[Any]:
     query = (
         select(payments)
         .where(payments.c.practitioner_id == practitioner_id)
@@ -43,5 +45,5 @@ async def payments_of(session: AsyncSession, practitioner_id: str, limit: int, o
     return (await session.execute(query)).all()
 
 
-async def payment(session: AsyncSession, payment_id: str) -> Any:
+async def payment(session: AsyncConnection, payment_id: str) -> Any:
     return (await session.execute(select(payments).where(payments.c.payment_id == payment_id))).one_or_none()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.common import ClaimContent
 from runtime.crypto import fingerprint
@@ -50,7 +50,7 @@ class ClaimRepository:
     """Reads on any session; writes within a unit of work (`of`), whose commit writes the status
     history of all its claims in one statement."""
 
-    def __init__(self, session: AsyncSession, unit: Unit | None = None) -> None:
+    def __init__(self, session: AsyncConnection, unit: Unit | None = None) -> None:
         self.session = session
         self._unit = unit
 

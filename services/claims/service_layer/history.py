@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.crypto import fingerprint
+from runtime.db import Sessions
 from services.claims.adapters import history
 from services.claims.domain.history import (
     BOM,
@@ -54,7 +55,7 @@ def make_filter(
 
 
 async def page(
-    session: AsyncSession, wanted: HistoryFilter, now: datetime, limit: int, offset: int
+    session: AsyncConnection, wanted: HistoryFilter, now: datetime, limit: int, offset: int
 ) -> list[Any]:
     return await history.page_of_history(session, wanted, retention_cutoff(now), limit, offset)
 
@@ -100,7 +101,7 @@ def _csv_row(row: Any) -> list[str]:
 
 
 async def export_csv(
-    sessions: async_sessionmaker[AsyncSession], wanted: HistoryFilter, now: datetime, chunk: int = 200
+    sessions: Sessions, wanted: HistoryFilter, now: datetime, chunk: int = 200
 ) -> AsyncIterator[str]:
     """UTF-8 text with a byte-order mark, streamed `chunk` rows at a time."""
     yield BOM + csv_lines([HEADER])

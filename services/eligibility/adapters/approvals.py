@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.eligibility.adapters.orm import approvals
 from services.eligibility.domain.approvals import ApprovalStatus
 
 
 class ApprovalRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self.session = session
 
     async def add(self, **values: object) -> None:

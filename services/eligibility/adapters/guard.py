@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.crypto import fingerprint
 from services.eligibility.adapters.orm import lookup_audit, throttles
@@ -18,13 +18,13 @@ def insured_digest(fund: str, matricule: str) -> bytes:
 
 
 class GuardRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self.session = session
 
     async def counter(self, key: bytes, now: datetime) -> Counter:
         """The key's counter, created if new and locked until the transaction ends, so that concurrent
         failures are all counted."""
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        dialect = postgresql if self.session.dialect.name == "postgresql" else sqlite
         fresh = {"key": key, "failures": 0, "window_start": now, "blocked_until": None}
         await self.session.execute(dialect.insert(throttles).values(**fresh).on_conflict_do_nothing())
         query = select(throttles).where(throttles.c.key == key).with_for_update()

@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.common import CardColour, Fund
 from runtime.crypto import fingerprint
@@ -38,7 +38,7 @@ _MEMBERS = _of_household(*members.c).order_by(members.c.rank)
 
 
 class RegistryRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self.session = session
 
     async def household(self, fund: Fund, matricule: str) -> Household | None:

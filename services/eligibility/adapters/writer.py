@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from contracts.common import CardColour, Fund
@@ -22,14 +22,14 @@ def match(table: Table, keys: Mapping[str, Any]) -> ColumnElement[bool]:
 
 
 class RegistryWriter:
-    def __init__(self, session: AsyncSession, fund: Fund, matricule: str) -> None:
+    def __init__(self, session: AsyncConnection, fund: Fund, matricule: str) -> None:
         self.session = session
         self.fund, self.matricule = fund, matricule
         self.insured = {"fund": fund.value, "matricule": matricule}
 
     async def _upsert(self, table: Table, keys: Mapping[str, Any], values: Mapping[str, Any]) -> None:
         updated = await self.session.execute(table.update().where(match(table, keys)).values(**values))
-        if updated.rowcount == 0:  # type: ignore[attr-defined]
+        if updated.rowcount == 0:
             await self.session.execute(table.insert().values(**keys, **values))
 
     async def advance(self, aspect: str, sequence: int) -> bool:

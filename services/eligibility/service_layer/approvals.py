@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.common import Fund, Nomenclature
 from contracts.eligibility import PriorApprovalRequestedV1
@@ -64,7 +64,7 @@ async def request_approval(
     return reference
 
 
-async def record_decision(session: AsyncSession, event: PriorApprovalDecidedV1, newest: bool) -> None:
+async def record_decision(session: AsyncConnection, event: PriorApprovalDecidedV1, newest: bool) -> None:
     """Apply the fund's decision if it is the newest about this approval. An approval requested outside
     this service (on paper) is registered from the act the decision names; a decision that arrives before
     the one naming the act is kept, and matches no claim until the act is known."""
@@ -93,7 +93,7 @@ async def record_decision(session: AsyncSession, event: PriorApprovalDecidedV1, 
         await repository.decide(event.reference, status, event.decided_at, event.valid_until)
 
 
-async def status_for(session: AsyncSession, reference: str, actor: Actor) -> dict[str, object] | None:
+async def status_for(session: AsyncConnection, reference: str, actor: Actor) -> dict[str, object] | None:
     """An approval as its requesting practitioner sees it; none for anybody else."""
     approval = await ApprovalRepository(session).get(reference)
     if approval is None or approval["practitioner_id"] != actor.practitioner_id:

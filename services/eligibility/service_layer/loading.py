@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.eligibility.adapters.repository import code_fse_digest
 from services.eligibility.adapters.writer import RegistryWriter
@@ -12,7 +12,7 @@ from services.eligibility.domain.records import HouseholdRecord
 
 
 async def load_household(
-    session: AsyncSession, record: HouseholdRecord, now: datetime, grace: timedelta
+    session: AsyncConnection, record: HouseholdRecord, now: datetime, grace: timedelta
 ) -> None:
     """Idempotent: loading the same household twice leaves one copy of each fact."""
     writer = RegistryWriter(session, record.fund, record.matricule)

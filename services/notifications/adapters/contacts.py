@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.rights import InsuredContactChangedV1
 from services.notifications.adapters.orm import insured_contacts, practitioners
@@ -14,7 +14,7 @@ from services.notifications.domain.delivery import InsuredContact
 
 
 class ContactRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self.session = session
 
     async def insured(self, fund: str, matricule: str) -> InsuredContact | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications.adapters.orm import deliveries, notices
 from services.notifications.domain.notices import Notice
@@ -51,7 +51,7 @@ _NOTICE_SENT = (
 
 
 class NoticeRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self.session = session
 
     async def exists(self, key: str) -> bool:
@@ -101,7 +101,7 @@ class NoticeRepository:
         where rows cannot be locked, instances sharing one file agree through this conditional update.
         A lease that runs out (its instance died before recording the attempt) makes the delivery due."""
         result = await self.session.execute(_TAKE, {"delivery": key, "now": now, "until": until})
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return bool(result.rowcount == 1)
 
     async def mark_sent(self, key: str, notice_key: str, attempts: int, now: datetime) -> None:
         await self.session.execute(_SENT, {"delivery": key, "attempts": attempts, "now": now})

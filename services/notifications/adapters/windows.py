@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications.adapters.orm import maintenance_windows as windows
 from services.notifications.domain.maintenance import Window
@@ -17,7 +17,7 @@ def _window(row: Any) -> Window:
 
 
 class WindowRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self.session = session
 
     async def get(self, window_id: str) -> tuple[Window, int] | None:

@@ -19,9 +19,8 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from contracts.notifications import NotificationFailedV1, NotificationSentV1
+from runtime.db import Sessions
 from runtime.messaging.uow import Unit, UnitOfWork
 from services.notifications.adapters.notices import NoticeRepository
 from services.notifications.adapters.smtp import Connection, Email, Mailer, SendError
@@ -34,7 +33,7 @@ class DeliveryWorker:
     def __init__(
         self,
         uow: UnitOfWork,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Sessions,
         mailer: Mailer,
         policy: RetryPolicy,
         *,

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.common import Nomenclature
 from services.tariff.adapters.orm import ccam_acts, ngap_keys, versions
@@ -21,7 +21,7 @@ def _text(value: Decimal | None) -> str | None:
 
 
 class NomenclatureRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self.session = session
 
     async def digests(self) -> dict[str, str]:

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.tariff.adapters.orm import baskets, favourites, templates
 
 
 class PracticeRepository:
-    def __init__(self, session: AsyncSession, practitioner_id: str) -> None:
+    def __init__(self, session: AsyncConnection, practitioner_id: str) -> None:
         self.session = session
         self.practitioner_id = practitioner_id
 
@@ -45,7 +45,7 @@ class PracticeRepository:
                 favourites.c.id == identifier, favourites.c.practitioner_id == self.practitioner_id
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def basket(self) -> list[dict[str, Any]]:
         query = select(baskets.c.acts).where(baskets.c.practitioner_id == self.practitioner_id)
@@ -59,7 +59,7 @@ class PracticeRepository:
             .where(baskets.c.practitioner_id == self.practitioner_id)
             .values(acts=acts, updated_at=now)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not result.rowcount:
             await self.session.execute(
                 insert(baskets).values(practitioner_id=self.practitioner_id, acts=acts, updated_at=now)
             )
@@ -101,4 +101,4 @@ class PracticeRepository:
                 templates.c.id == identifier, templates.c.practitioner_id == self.practitioner_id
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)

@@ -7,11 +7,9 @@ import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import event as orm_event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from contracts.envelope import Envelope
 from contracts.tariff import NomenclatureVersionPublishedV1
+from runtime.db import Sessions
 from runtime.messaging.consumer import MessageRejectedError
 from runtime.messaging.uow import Unit, UnitOfWork
 from services.tariff.adapters import shipped
@@ -31,9 +29,7 @@ def digest_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-async def load_catalogue(
-    uow: UnitOfWork, sessions: async_sessionmaker[AsyncSession], state: TariffState
-) -> None:
+async def load_catalogue(uow: UnitOfWork, sessions: Sessions, state: TariffState) -> None:
     """Store the shipped versions the database lacks, then read every version into memory."""
     async with uow() as unit:
         repository = NomenclatureRepository(unit.session)
@@ -76,9 +72,7 @@ async def on_version_published(
     if known is None:
         await repository.add(table, digest, datetime.now(UTC))
     # else another instance stored it: only this instance's memory lacks it
-    orm_event.listen(
-        unit.session.sync_session, "after_commit", lambda _session: state.catalogue.add(table), once=True
-    )
+    unit.after_commit(lambda: state.catalogue.add(table))
 
 
 def _table(state: TariffState, event: NomenclatureVersionPublishedV1) -> TableVersion:

@@ -29,7 +29,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from runtime.db import READ_ONLY, Sessions, is_postgres, write_lock
+from runtime.db import Sessions, is_postgres
 from runtime.messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
@@ -177,14 +177,13 @@ class OutboxRelay:
         if older_than is not None:
             query = query.where(self._outbox.c.created_at < older_than)
         if self._lock_rows:
-            async with self._sessions() as session, session.begin():
+            async with self._sessions.writing() as session:
                 rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
                 self._taken(rows)
                 await self._send([row._mapping for row in rows])
                 await self._delete(session, [row.event_id for row in rows])
         else:
             async with self._sessions() as session:
-                await session.execution_options(**READ_ONLY)
                 rows = (await session.execute(query)).all()
                 await session.rollback()
             self._taken(rows)
@@ -214,7 +213,7 @@ class OutboxRelay:
 
     async def _forget(self, sent: list[Any]) -> None:
         if sent:
-            async with write_lock(self._engine), self._sessions() as session, session.begin():
+            async with self._sessions.writing() as session:
                 await self._delete(session, sent)
 
     async def _delete(self, session: AsyncConnection, sent: list[Any]) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import Insert, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Envelope, Payload
-from runtime.db import Sessions, write_lock
+from runtime.db import Sessions
 from runtime.messaging.tables import MessagingTables
 
 
@@ -138,7 +138,7 @@ class UnitOfWork:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Unit]:
-        async with write_lock(self._sessions.engine), self._sessions() as session, session.begin():
+        async with self._sessions.writing() as session:
             unit = Unit(session, self._tables, self._source)
             yield unit
             await unit.flush()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
+from sqlalchemy.exc import OperationalError
 
 from runtime import db
 
@@ -99,7 +100,7 @@ async def test_waiting_for_another_process_write_lock_leaves_the_loop_running(tm
                 await asyncio.sleep(0.01)
 
         async def write() -> None:
-            async with db.sessions(engine)() as session, session.begin():
+            async with db.sessions(engine).writing() as session:
                 await session.execute(insert(items), {"id": 7})
 
         ticker = asyncio.create_task(tick())
@@ -114,5 +115,33 @@ async def test_waiting_for_another_process_write_lock_leaves_the_loop_running(tm
         assert ticks_while_waiting >= 5  # ...and the loop went on meanwhile
         async with engine.connect() as connection:
             assert (await connection.execute(select(items.c.id))).scalars().all() == [7]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_reader_neither_waits_for_the_write_lock_nor_writes(tmp_path: Path) -> None:
+    path = tmp_path / "read.db"
+    engine = db.make_engine(f"sqlite+aiosqlite:///{path}")
+    sessions = db.sessions(engine)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        async with sessions.writing() as session:
+            await session.execute(insert(items), {"id": 1})
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process's writer holds the lock
+        try:
+            async with sessions() as session:
+                read = await asyncio.wait_for(session.execute(select(items.c.id)), 2)
+                assert read.scalars().all() == [1]
+                with pytest.raises(OperationalError, match="readonly"):
+                    await asyncio.wait_for(session.execute(insert(items), {"id": 2}), 2)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        async with sessions.writing() as session:  # the same pooled connection writes again
+            await session.execute(insert(items), {"id": 3})
+        async with sessions() as session:
+            assert (await session.execute(select(items.c.id))).scalars().all() == [1, 3]
     finally:
         await engine.dispose()

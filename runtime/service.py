@@ -92,7 +92,6 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
     engine = db.make_engine(settings.resolved_database_url())
     sessions = db.sessions(engine)
     relay = OutboxRelay(
-        engine,
         sessions,
         definition.tables,
         settings.kafka_bootstrap_servers,

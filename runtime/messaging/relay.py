@@ -27,7 +27,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.db import Sessions, is_postgres
 from runtime.messaging.tables import MessagingTables
@@ -61,21 +61,19 @@ def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
 class OutboxRelay:
     def __init__(
         self,
-        engine: AsyncEngine,
         sessions: Sessions,
         tables: MessagingTables,
         bootstrap_servers: str,
         client_id: str,
         poll_seconds: float = 0.5,
     ) -> None:
-        self._engine = engine
         self._sessions = sessions
         self._outbox = tables.outbox
         self._bootstrap_servers = bootstrap_servers
         self._client_id = client_id
         self._producer: AIOKafkaProducer | None = None
         self._poll = poll_seconds
-        self._lock_rows = is_postgres(engine)
+        self._lock_rows = is_postgres(sessions.engine)
         self._wake = asyncio.Event()
         self._read_table = True  # a read of the whole table is due (start, failure, wake)
         self._from_memory = False  # every row committed since the last read of the table is in _ready

@@ -59,7 +59,7 @@ async def harness(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Harn
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
     sessions = db.sessions(engine)
-    relay = OutboxRelay(engine, sessions, tables, kafka_bootstrap, "test-relay", poll_seconds=0.05)
+    relay = OutboxRelay(sessions, tables, kafka_bootstrap, "test-relay", poll_seconds=0.05)
     await relay.start()
     uow = UnitOfWork(sessions, tables, "tests", relay.committed)
     yield Harness(uow, relay, effects, sessions)
@@ -314,8 +314,8 @@ async def test_two_relays_on_one_sqlite_outbox_lose_nothing(
     sessions = [db.sessions(engine) for engine in engines]
     # Neither relay is woken by commits and their polls are an hour apart: the test decides when each
     # one reads (a relay reads once as it starts, and when woken).
-    slow = GatedRelay(engines[0], sessions[0], tables, kafka_bootstrap, "relay-a", poll_seconds=3600)
-    fast = OutboxRelay(engines[1], sessions[1], tables, kafka_bootstrap, "relay-b", poll_seconds=3600)
+    slow = GatedRelay(sessions[0], tables, kafka_bootstrap, "relay-a", poll_seconds=3600)
+    fast = OutboxRelay(sessions[1], tables, kafka_bootstrap, "relay-b", poll_seconds=3600)
     uow = UnitOfWork(sessions[0], tables, "tests")
 
     async def outbox_ids() -> list[int]:

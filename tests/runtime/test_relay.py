@@ -61,8 +61,7 @@ class Setup:
     relays: list[CountingRelay]
 
     def relay(self, bootstrap: str, poll_seconds: float) -> CountingRelay:
-        engine = self.sessions.engine
-        relay = CountingRelay(engine, self.sessions, self.tables, bootstrap, "test-relay", poll_seconds)
+        relay = CountingRelay(self.sessions, self.tables, bootstrap, "test-relay", poll_seconds)
         self.relays.append(relay)
         return relay
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
 from runtime.messaging.consumer import Consumer
+from runtime.messaging.offsets import Acknowledger, OffsetCommitter
 from runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -45,13 +47,46 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
     )
 
 
-def attach(broker: KafkaBroker, consumer: Consumer, settings: ServiceSettings) -> None:
+class OffsetCommitters:
+    """The offset committers of a service's consumers (runtime.messaging.offsets), flushed together
+    when it stops."""
+
+    def __init__(self, interval: float) -> None:
+        self._interval = interval
+        self._by_consumer: weakref.WeakKeyDictionary[Any, OffsetCommitter] = weakref.WeakKeyDictionary()
+
+    def of(self, consumer: Any) -> OffsetCommitter:
+        committer = self._by_consumer.get(consumer)
+        if committer is None:
+            committer = self._by_consumer[consumer] = OffsetCommitter(consumer, self._interval)
+        return committer
+
+    async def flush(self) -> None:
+        for committer in list(self._by_consumer.values()):
+            await committer.flush()
+
+
+def attach(
+    broker: KafkaBroker,
+    consumer: Consumer,
+    settings: ServiceSettings,
+    committers: OffsetCommitters | None = None,
+) -> None:
     """Register `consumer` as one batch subscriber over all its topics: offsets are committed only after
-    the batch's effects are durable (or dead-lettered); an exception rewinds the batch for redelivery.
+    the batch's effects are durable (or dead-lettered), in the background (`committers`); an exception
+    rewinds the batch for redelivery.
 
     One Kafka consumer per group, not per topic: the embedded broker answers an idle fetch only when
     its wait runs out, so every consumer polls at its fetch wait, and each costs CPU at rest."""
     wait = settings.kafka_background_wait_ms if consumer.background else settings.kafka_fetch_max_wait_ms
+    offsets = committers or OffsetCommitters(settings.kafka_commit_interval_ms / 1000)
+
+    async def parse(message: Any, original: Callable[[Any], Awaitable[StreamMessage[Any]]]) -> Any:
+        parsed = await original(_readable_headers(message))
+        records = message if isinstance(message, tuple) else (message,)
+        real = parsed.consumer  # type: ignore[attr-defined]
+        parsed.consumer = Acknowledger(real, records, offsets.of(real))  # type: ignore[attr-defined]
+        return parsed
 
     # The records arrive as the handler's body (see _undecoded), not through FastStream's message
     # parameter: that one is injected by a synchronous dependency, run in a worker thread per batch.
@@ -62,7 +97,7 @@ def attach(broker: KafkaBroker, consumer: Consumer, settings: ServiceSettings) -
     broker.subscriber(
         *consumer.topics,
         decoder=_undecoded,
-        parser=_readable_headers,
+        parser=parse,
         group_id=consumer.group,
         batch=True,
         ack_policy=AckPolicy.NACK_ON_ERROR,
@@ -79,16 +114,14 @@ def attach(broker: KafkaBroker, consumer: Consumer, settings: ServiceSettings) -
     )(consume)
 
 
-async def _readable_headers(
-    message: Any, original: Callable[[Any], Awaitable[StreamMessage[Any]]]
-) -> StreamMessage[Any]:
+def _readable_headers(message: Any) -> Any:
     """FastStream decodes every header as strict UTF-8: one header without a value (Kafka allows it) or
     with other bytes would fail the whole batch, fetched again and failing forever. Such values are made
     readable first (an empty value, or the bytes with replacement characters)."""
     for record in message if isinstance(message, tuple) else (message,):
         if record.headers:
             record.headers = tuple((name, _readable(value)) for name, value in record.headers)
-    return await original(message)
+    return message
 
 
 def _readable(value: bytes | None) -> bytes:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
 from runtime import crypto, db, logs, revocations
-from runtime.broker import DeadLetterPublisher, attach, make_broker
+from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, make_broker
 from runtime.db import Sessions
 from runtime.http import (
     BodyLimit,
@@ -72,6 +72,7 @@ class Runtime:
     relay: OutboxRelay
     verifier: TokenVerifier
     registry: CollectorRegistry
+    offsets: OffsetCommitters
     consumers: list[Consumer] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -108,6 +109,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         relay=relay,
         verifier=TokenVerifier(settings.resolved_auth_public_key()),
         registry=registry,
+        offsets=OffsetCommitters(settings.kafka_commit_interval_ms / 1000),
     )
     revocations.listen(
         broker, runtime.verifier.revocations, settings.service_name, settings.kafka_background_wait_ms
@@ -116,7 +118,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
     for group in by_group(definition.subscriptions(runtime)):
         consumer = Consumer(group, uow, dead_letters)
         runtime.consumers.append(consumer)
-        attach(broker, consumer, settings)
+        attach(broker, consumer, settings, runtime.offsets)
     _metrics(runtime)
 
     @asynccontextmanager
@@ -134,6 +136,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         finally:
             for hook in definition.on_shutdown:
                 await _bounded(hook(runtime), f"shutdown hook {getattr(hook, '__name__', hook)}")
+            await _bounded(runtime.offsets.flush(), "offset commits")
             await _bounded(broker.stop(), "broker")
             await _bounded(relay.stop(), "outbox relay")
             await _bounded(engine.dispose(), "database engine")

@@ -33,6 +33,7 @@ class ServiceSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(10, validation_alias=shared("FSE_KAFKA_FETCH_MAX_WAIT_MS"))
     kafka_background_wait_ms: int = Field(250, validation_alias=shared("FSE_KAFKA_BACKGROUND_WAIT_MS"))
     kafka_max_records: int = Field(500, validation_alias=shared("FSE_KAFKA_MAX_RECORDS"))
+    kafka_commit_interval_ms: int = Field(200, validation_alias=shared("FSE_KAFKA_COMMIT_INTERVAL_MS"))
     demo: bool = Field(False, validation_alias=shared("FSE_DEMO"))
 
     def resolved_database_url(self) -> str:

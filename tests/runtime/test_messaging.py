@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.exc import OperationalError
 
 from contracts.claims import ClaimCancelledV1
 from contracts.envelope import Envelope, Payload
-from runtime import db
-from runtime.broker import DeadLetterPublisher, attach, ensure_topics
+from runtime import db, ops
+from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, ensure_topics
 from runtime.messaging.consumer import Consumer, MessageRejectedError, Subscription
 from runtime.messaging.relay import OutboxRelay
 from runtime.messaging.tables import messaging_tables
@@ -208,6 +208,102 @@ async def test_a_redelivered_event_has_its_effect_once(
         await broker.stop()
     assert consumer.dead_lettered == 0
     assert json.loads(envelope.model_dump_json())["id"] == str(envelope.id)
+
+
+async def test_offsets_are_committed_after_the_effects_never_past_a_failed_batch(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    """Acknowledged batches are committed in the background, after their effects; a batch that
+    fails (a transient error outlasting the retries) is rewound and nothing past it is committed until
+    its effect is durable."""
+    failing = {"on": True}
+
+    async def record(unit: Unit, _envelope: Envelope, event: Noted) -> None:
+        if event.n == 3 and failing["on"]:
+            raise OperationalError("SELECT 1", {}, ConnectionError("database away"))
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note="ok"))
+
+    group = f"g-{topic}"
+    broker = KafkaBroker(kafka_bootstrap)
+    consumer = Consumer(
+        [Subscription(topic, group, {Noted: record})],
+        harness.uow,
+        DeadLetterPublisher(broker),
+        retries=1,
+        retry_delay=0.05,
+    )
+    committers = OffsetCommitters(interval=0.2)
+    attach(broker, consumer, ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap), committers)
+    await broker.start()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+
+    try:
+        sent = [
+            await producer.send_and_wait(
+                topic,
+                Envelope.wrap(Noted(n=n), source="tests", subject="one").model_dump_json().encode(),
+                key=b"one",
+            )
+            for n in range(6)
+        ]
+        partition = TopicPartition(topic, sent[0].partition)
+        await eventually(lambda: _equals(harness.effect_count(), 3))  # 0, 1, 2: 3 keeps failing
+        await asyncio.sleep(0.6)  # three intervals while 3 is retried
+        assert (await _committed(kafka_bootstrap, group, topic)).get(partition, 0) <= sent[3].offset
+
+        failing["on"] = False
+        await eventually(lambda: _equals(harness.effect_count(), 6))
+        await eventually(
+            lambda: _at(_committed(kafka_bootstrap, group, topic), partition, sent[5].offset + 1)
+        )
+
+    finally:
+        await producer.stop()
+        await broker.stop()
+    assert consumer.dead_lettered == 0
+
+
+async def test_pending_offsets_are_committed_by_the_flush_at_stop(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    async def record(unit: Unit, _envelope: Envelope, event: Noted) -> None:
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note="ok"))
+
+    group = f"g-{topic}"
+    broker = KafkaBroker(kafka_bootstrap)
+    consumer = Consumer(
+        [Subscription(topic, group, {Noted: record})], harness.uow, DeadLetterPublisher(broker)
+    )
+    committers = OffsetCommitters(interval=60.0)  # only the flush commits within this test
+    attach(broker, consumer, ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap), committers)
+    await broker.start()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        envelope = Envelope.wrap(Noted(n=1), source="tests", subject="one")
+        sent = await producer.send_and_wait(topic, envelope.model_dump_json().encode(), key=b"one")
+        partition = TopicPartition(topic, sent.partition)
+        await eventually(lambda: _equals(harness.effect_count(), 1))
+        await asyncio.sleep(0.3)
+        assert partition not in await _committed(kafka_bootstrap, group, topic)
+
+        await committers.flush()
+
+        assert (await _committed(kafka_bootstrap, group, topic))[partition] == sent.offset + 1
+    finally:
+        await producer.stop()
+        await broker.stop()
+
+
+async def _committed(bootstrap: str, group: str, topic: str) -> dict[TopicPartition, int]:
+    """The group's committed offsets (a partition with none is left out)."""
+    offsets = (await ops.committed(bootstrap, [(group, topic)]))[group]
+    return {partition: offset for partition, offset in offsets.items() if offset}
+
+
+async def _at(offsets: Any, partition: TopicPartition, expected: int) -> bool:
+    return bool((await offsets).get(partition) == expected)
 
 
 async def _equals(value: Any, expected: int) -> bool:

@@ -1,0 +1,100 @@
+"""Offsets of processed batches, committed in the background instead of after every batch.
+
+FastStream acknowledges a batch by awaiting the consumer's commit: one OffsetCommit round trip per
+batch, during which the consumer fetches nothing, and one more request for the broker to answer. Here
+the acknowledgement records the batch's offsets and returns at once; the offsets of every batch
+acknowledged meanwhile go to Kafka in one commit, at most `interval` seconds later.
+
+Nothing can be lost: only offsets of batches whose effects are durable are committed, never a position
+the consumer has merely fetched. What a crash or a rebalance can do is redeliver up to `interval`
+seconds' worth of processed batches, which the consumers' inboxes absorb (delivery is at least once;
+effects are exactly once). A partition no longer assigned is left to its new owner: committing an
+older offset over that owner's would only make it read again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
+
+log = logging.getLogger(__name__)
+
+
+class Record(Protocol):
+    topic: str
+    partition: int
+    offset: int
+
+
+class KafkaConsumer(Protocol):
+    async def commit(self, offsets: dict[TopicPartition, int] | None = None) -> None: ...
+
+    def assignment(self) -> set[TopicPartition]: ...
+
+    def seek(self, partition: TopicPartition, offset: int) -> None: ...
+
+
+class OffsetCommitter:
+    """The pending offsets of one Kafka consumer (next offset to read, per partition)."""
+
+    def __init__(self, consumer: KafkaConsumer, interval: float) -> None:
+        self._consumer = consumer
+        self._interval = interval
+        self._pending: dict[TopicPartition, int] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.commits = 0
+
+    def processed(self, records: Iterable[Record]) -> None:
+        """The records' effects are durable: commit past them soon."""
+        pending = self._pending
+        for record in records:
+            partition = TopicPartition(record.topic, record.partition)
+            if record.offset >= pending.get(partition, 0):
+                pending[partition] = record.offset + 1
+        if pending and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._later(), name="offset-commit")
+
+    async def _later(self) -> None:
+        await asyncio.sleep(self._interval)
+        await self._commit()
+
+    async def flush(self) -> None:
+        """Commit what is pending now (a service stopping)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._commit()
+
+    async def _commit(self) -> None:
+        offsets, self._pending = self._pending, {}
+        assigned = self._consumer.assignment()
+        offsets = {partition: offset for partition, offset in offsets.items() if partition in assigned}
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+            self.commits += 1
+        except KafkaError as error:  # redelivered after a restart or rebalance, and absorbed
+            log.warning("offset commit failed (%s); those records may be read again", type(error).__name__)
+
+
+class Acknowledger:
+    """Stands for the Kafka consumer in one FastStream batch message: its acknowledgement (`commit`)
+    hands the batch's offsets to the committer; a rewind (`seek`) goes to the consumer itself."""
+
+    def __init__(self, consumer: Any, records: Iterable[Record], committer: OffsetCommitter) -> None:
+        self._consumer = consumer
+        self._records = records
+        self._committer = committer
+
+    async def commit(self) -> None:
+        self._committer.processed(self._records)
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self._consumer.seek(partition=partition, offset=offset)

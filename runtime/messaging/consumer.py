@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
-import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -27,6 +27,12 @@ from runtime.messaging.uow import Unit, UnitOfWork
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Unit, Envelope, Any], Awaitable[None]]
+Prefetch = Callable[[Unit, Sequence[Any]], Awaitable[None]]
+"""Reads made once for a run of consecutive events of one type, before the first of them is handled,
+and kept in `unit.prefetched` for their handler: what would be one statement an event (a household,
+a closure) becomes one statement a run. A run holds only events of that one handler, so what an
+event of another type writes (a rights update, a cancellation) is read by the next run, never
+stale; the handler itself must not write what its prefetch reads."""
 TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, ConnectionError, OSError, TimeoutError)
 
 
@@ -93,6 +99,7 @@ class Subscription:
     group: str
     handlers: dict[type[Payload], Handler]
     background: bool = False
+    prefetch: Mapping[type[Payload], Prefetch] = field(default_factory=dict)
 
 
 def by_group(subscriptions: Sequence[Subscription]) -> list[list[Subscription]]:
@@ -109,6 +116,7 @@ class Item:
     envelope: Envelope
     payload: Payload
     handler: Handler
+    prefetch: Prefetch | None
 
 
 class Consumer:
@@ -130,10 +138,11 @@ class Consumer:
         self.topics = tuple(dict.fromkeys(s.topic for s in subscriptions))
         # Background only if every stream it reads is: one stream a person waits on sets the pace.
         self.background = all(s.background for s in subscriptions)
-        self._routes: dict[str, tuple[type[Payload], Handler]] = {}
+        self._routes: dict[str, tuple[type[Payload], Handler, Prefetch | None]] = {}
         for subscription in subscriptions:
             for model, handler in subscription.handlers.items():
-                if self._routes.setdefault(model.event_type, (model, handler)) != (model, handler):
+                route = (model, handler, subscription.prefetch.get(model))
+                if self._routes.setdefault(model.event_type, route) != route:
                     raise ValueError(f"{model.event_type}: two handlers in group {self.group}")
         # (topic, event type) of the events published on these topics that no handler here wants.
         self._others = frozenset(
@@ -183,8 +192,8 @@ class Consumer:
                 if envelope.type not in known_event_types():
                     raise UnknownEventError(f"type: no event type {envelope.type[:100]!r} is known")
                 return None  # an event of the stream that this group does not handle
-            model, handler = route
-            return Item(record, envelope, parse(envelope, model), handler)
+            model, handler, prefetch = route
+            return Item(record, envelope, parse(envelope, model), handler, prefetch)
         except (ValidationError, UnknownEventError, ValueError) as error:
             await self._dead_letter(record, error)
             return None
@@ -193,14 +202,18 @@ class Consumer:
         group = self.group
         async with self._uow() as unit:
             done = await unit.already_processed(group, {i.envelope.id for i in items})
-            fresh: list[uuid.UUID] = []
+            fresh: list[Item] = []
             for item in items:
-                if item.envelope.id in done:
-                    continue
-                done.add(item.envelope.id)
-                await item.handler(unit, item.envelope, item.payload)
-                fresh.append(item.envelope.id)
-            await unit.mark_processed(group, fresh)
+                if item.envelope.id not in done:
+                    done.add(item.envelope.id)
+                    fresh.append(item)
+            for _handler, consecutive in itertools.groupby(fresh, key=lambda i: i.handler):
+                run = list(consecutive)
+                if run[0].prefetch is not None:
+                    await run[0].prefetch(unit, [i.payload for i in run])
+                for item in run:
+                    await item.handler(unit, item.envelope, item.payload)
+            await unit.mark_processed(group, [i.envelope.id for i in fresh])
 
     async def _apply_alone(self, item: Item) -> None:
         for attempt in range(self._retries + 1):

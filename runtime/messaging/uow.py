@@ -31,6 +31,7 @@ class Unit:
         self._outbox: list[dict[str, Any]] = []
         self._appended: list[tuple[Table, dict[str, Any]]] = []
         self._after: list[Callable[[], None]] = []
+        self.prefetched: dict[Any, Any] = {}  # a consumer's reads for the run of events at hand
 
     def emit(
         self,

@@ -212,8 +212,9 @@ async def _approval_refused(uow: UnitOfWork) -> bool:
     return approval is not None and approval.status == "refused"
 
 
-async def _has_colour(uow: UnitOfWork, year: int) -> bool:
-    household = await registry(uow)
+async def _has_colour(uow: UnitOfWork, year: int, matricule: str = "130001") -> bool:
+    async with uow() as unit:
+        household = await RegistryRepository(unit.session).household(Fund.CCSS, matricule)
     return household is not None and year in household.colours
 
 
@@ -256,3 +257,43 @@ async def test_any_delivery_order_with_repeats_ends_as_in_order(
             async with uow() as unit:
                 await apply[type(event)](unit, events[index], event)
     assert await snapshot(uow, shuffled) == await snapshot(uow, in_order)
+
+
+async def test_households_read_together_keep_each_its_own_facts(
+    uow: UnitOfWork, topic: str, kafka_bootstrap: str
+) -> None:
+    """Checking a run of claims reads all their households in five statements: each household still
+    gets only its own members, periods, colours and approvals; an unknown one is simply absent."""
+    other = {"fund": Fund.CCSS, "matricule": "130002"}
+    other_key = subject(Fund.CCSS, "130002")
+    facts = [
+        HouseholdChangedV1(**other, sequence=1, members=[ANNA]),
+        RightsOpenedV1(**other, sequence=2, rank=0, start=date(2021, 1, 1)),
+        CardColourSetV1(**other, sequence=3, year=2026, colour=CardColour.ROSE),
+    ]
+    events = [(KEY, e) for e in history()] + [(other_key, wrap(f, other_key)) for f in facts]
+    async with consuming(kafka_bootstrap, Subscription(topic, f"g-{topic}", feed.handlers(GRACE)), uow) as c:
+        await publish(kafka_bootstrap, topic, events)
+        await eventually(lambda: _approval_refused(uow))
+        await eventually(lambda: _has_colour(uow, 2026, "130002"))
+    assert c.dead_lettered == 0
+
+    async with uow() as unit:
+        found = await RegistryRepository(unit.session).households(
+            [("CCSS", "130001"), ("CCSS", "130002"), ("CCSS", "999999"), ("CCSS", "130001")]
+        )
+
+    assert set(found) == {("CCSS", "130001"), ("CCSS", "130002")}
+    second = found[("CCSS", "130002")]
+    assert set(second.members) == {0}
+    assert second.members[0].rights == (Period(date(2021, 1, 1), None),)
+    assert second.members[0].etm == ()
+    assert dict(second.colours) == {2026: CardColour.ROSE}
+    assert dict(second.approvals) == {}
+    assert not second.code.accepts(code_fse_digest(Fund.CCSS, "130002", "NEW222"), T0 + timedelta(days=3))
+    first = found[("CCSS", "130001")]
+    assert set(first.members) == {0, 1}
+    assert first.members[1].rights == (Period(date(2026, 1, 1), date(2026, 3, 31)),)
+    assert dict(first.colours) == {2026: CardColour.BULLE}
+    assert set(first.approvals) == {"EP-130001"}
+    assert first.code.accepts(code_fse_digest(Fund.CCSS, "130001", "NEW222"), T0 + timedelta(days=3))

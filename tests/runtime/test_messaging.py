@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -357,6 +357,60 @@ async def test_one_consumer_serves_a_group_over_several_topics(
     assert notes == {0: "counted", 1: "noted", 2: "counted", 3: "noted", 4: "counted", 5: "noted"}
     assert consumer.topics == (topic, other_topic)
     assert consumer.background is False
+
+
+async def test_a_prefetch_reads_once_for_each_run_of_one_type_and_sees_the_runs_before(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    """Noted 0, 1, 2, Counted 3, Noted 4, 5 in one partition: the Noted handler's prefetch is called
+    once for each run of consecutive Noted events (never across the Counted one), before the run, and
+    it sees what the runs before it wrote in the same transaction; the handlers read what it left."""
+    runs: list[list[int]] = []
+
+    async def prefetch(unit: Unit, events: Sequence[Noted]) -> None:
+        runs.append([event.n for event in events])
+        unit.prefetched["effects before"] = await _effects_in(unit, harness.effects)
+
+    async def noted(unit: Unit, _envelope: Envelope, event: Noted) -> None:
+        note = f"saw {unit.prefetched['effects before']}"
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note=note))
+
+    async def counted(unit: Unit, _envelope: Envelope, event: Counted) -> None:
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note="counted"))
+
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for n in range(6):
+            payload = Counted(n=n) if n == 3 else Noted(n=n)
+            envelope = Envelope.wrap(payload, source="tests", subject="one")
+            await producer.send_and_wait(topic, envelope.model_dump_json().encode(), key=b"one")
+    finally:
+        await producer.stop()
+    Counted.topic = topic
+    broker = KafkaBroker(kafka_bootstrap)
+    consumer = Consumer(
+        [Subscription(topic, f"g-{topic}", {Noted: noted, Counted: counted}, prefetch={Noted: prefetch})],
+        harness.uow,
+        DeadLetterPublisher(broker),
+    )
+    attach(broker, consumer, ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap))
+    await broker.start()
+    try:
+        await eventually(lambda: _equals(harness.effect_count(), 6))
+    finally:
+        await broker.stop()
+    async with harness.sessions() as session:
+        notes = dict((await session.execute(select(harness.effects.c.n, harness.effects.c.note))).all())
+
+    # All six were written before the consumer started: its first fetch returns them in one batch.
+    assert runs == [[0, 1, 2], [4, 5]]
+    assert notes == {0: "saw 0", 1: "saw 0", 2: "saw 0", 3: "counted", 4: "saw 4", 5: "saw 4"}
+    assert consumer.dead_lettered == 0
+
+
+async def _effects_in(unit: Unit, effects: Table) -> int:
+    return int((await unit.session.execute(select(func.count()).select_from(effects))).scalar_one())
 
 
 async def test_a_consumer_refuses_two_groups_or_two_handlers_for_one_type(harness: Harness) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.common import CardColour, Fund
@@ -29,12 +30,26 @@ def _of_household(*columns: Any) -> Select[Any]:
     )
 
 
+def _of_households(*columns: Any) -> Select[Any]:
+    """The rows of many households at once (`keys`: (fund, matricule) pairs), each with its key."""
+    table = columns[0].table
+    keys = tuple_(table.c.fund, table.c.matricule)
+    return select(*dict.fromkeys((table.c.fund, table.c.matricule, *columns))).where(
+        keys.in_(bindparam("keys", expanding=True))
+    )
+
+
 _HOUSEHOLD = _of_household(*households.c)
-_RANKS = _of_household(members.c.rank)
-_PERIODS = _of_household(*periods.c)
-_COLOURS = _of_household(card_colours.c.year, card_colours.c.colour)
 _APPROVALS = _of_household(*approvals.c)
 _MEMBERS = _of_household(*members.c).order_by(members.c.rank)
+_HOUSEHOLDS = _of_households(*households.c)
+_RANKS_OF = _of_households(members.c.rank)
+_PERIODS_OF = _of_households(periods.c.rank, periods.c.kind, periods.c.start, periods.c.end, periods.c.scope)
+_COLOURS_OF = _of_households(card_colours.c.year, card_colours.c.colour)
+_APPROVALS_OF = _of_households(*approvals.c)
+
+Key = tuple[str, str]
+"""A household: (fund, matricule)."""
 
 
 class RegistryRepository:
@@ -42,26 +57,45 @@ class RegistryRepository:
         self.session = session
 
     async def household(self, fund: Fund, matricule: str) -> Household | None:
-        key = {"fund": fund.value, "matricule": matricule}
-        row = (await self.session.execute(_HOUSEHOLD, key)).one_or_none()
-        if row is None:
-            return None
-        ranks = (await self.session.execute(_RANKS, key)).scalars()
-        spans: dict[tuple[int, str], list[Period]] = defaultdict(list)
-        for p in await self.session.execute(_PERIODS, key):
-            spans[(p.rank, p.kind)].append(Period(p.start, p.end, p.scope))
-        colours = await self.session.execute(_COLOURS, key)
-        return Household(
-            code=CodeFse(
-                row.code_fse_digest, row.previous_code_digest, row.previous_code_until, row.code_issued_at
-            ),
-            colours={year: CardColour(colour) for year, colour in colours},
-            members={
-                rank: Beneficiary(rank, tuple(spans[(rank, "rights")]), tuple(spans[(rank, "etm")]))
-                for rank in ranks
-            },
-            approvals={a.reference: a for a in await self.approvals(fund, matricule)},
-        )
+        return (await self.households([(fund.value, matricule)])).get((fund.value, matricule))
+
+    async def households(self, wanted: Iterable[Key]) -> dict[Key, Household]:
+        """The households among `wanted` that exist, in five statements however many are wanted."""
+        keys = list(dict.fromkeys(wanted))
+        if not keys:
+            return {}
+        params = {"keys": keys}
+        found = {(r.fund, r.matricule): r for r in await self.session.execute(_HOUSEHOLDS, params)}
+        if not found:
+            return {}
+        ranks: dict[Key, list[int]] = defaultdict(list)
+        for r in await self.session.execute(_RANKS_OF, params):
+            ranks[(r.fund, r.matricule)].append(r.rank)
+        spans: dict[tuple[str, str, int, str], list[Period]] = defaultdict(list)
+        for p in await self.session.execute(_PERIODS_OF, params):
+            spans[(p.fund, p.matricule, p.rank, p.kind)].append(Period(p.start, p.end, p.scope))
+        colours: dict[Key, dict[int, CardColour]] = defaultdict(dict)
+        for c in await self.session.execute(_COLOURS_OF, params):
+            colours[(c.fund, c.matricule)][c.year] = CardColour(c.colour)
+        granted: dict[Key, dict[str, Approval]] = defaultdict(dict)
+        for a in await self.session.execute(_APPROVALS_OF, params):
+            granted[(a.fund, a.matricule)][a.reference] = _approval(a)
+        return {
+            key: Household(
+                code=CodeFse(
+                    row.code_fse_digest, row.previous_code_digest, row.previous_code_until, row.code_issued_at
+                ),
+                colours=colours[key],
+                members={
+                    rank: Beneficiary(
+                        rank, tuple(spans[(*key, rank, "rights")]), tuple(spans[(*key, rank, "etm")])
+                    )
+                    for rank in ranks[key]
+                },
+                approvals=granted[key],
+            )
+            for key, row in found.items()
+        }
 
     async def code(self, fund: Fund, matricule: str) -> CodeFse:
         """The household's codes FSE; none for an unknown household (checked the same way)."""
@@ -79,7 +113,8 @@ class RegistryRepository:
 
     async def approvals(self, fund: Fund, matricule: str) -> list[Approval]:
         rows = await self.session.execute(_APPROVALS, {"fund": fund.value, "matricule": matricule})
-        return [
-            Approval(r.reference, r.rank, r.nomenclature, r.act_code, ApprovalStatus(r.status), r.valid_until)
-            for r in rows
-        ]
+        return [_approval(r) for r in rows]
+
+
+def _approval(r: Any) -> Approval:
+    return Approval(r.reference, r.rank, r.nomenclature, r.act_code, ApprovalStatus(r.status), r.valid_until)

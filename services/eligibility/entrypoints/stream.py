@@ -11,7 +11,11 @@ from contracts.claims import ClaimCancelledV1, ClaimReceivedV1
 from runtime.messaging.consumer import Subscription
 from runtime.service import Runtime
 from services.eligibility.service_layer import feed
-from services.eligibility.service_layer.claims import on_claim_cancelled, on_claim_received
+from services.eligibility.service_layer.claims import (
+    on_claim_cancelled,
+    on_claim_received,
+    prefetch_received,
+)
 from services.eligibility.settings import Settings
 
 
@@ -22,6 +26,7 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
             topics.CLAIMS,
             "eligibility",
             {ClaimReceivedV1: on_claim_received, ClaimCancelledV1: on_claim_cancelled},
+            prefetch={ClaimReceivedV1: prefetch_received},
         ),
         Subscription(topics.RIGHTS_FEED, "eligibility", feed.handlers(settings.code_fse_grace)),
     ]

@@ -13,7 +13,11 @@ from contracts.tariff import NomenclatureVersionPublishedV1
 from runtime.messaging.consumer import Subscription
 from runtime.service import Runtime
 from services.tariff.service_layer.catalogue import on_version_published
-from services.tariff.service_layer.claims import on_claim_cancelled, on_eligibility_checked
+from services.tariff.service_layer.claims import (
+    on_claim_cancelled,
+    on_eligibility_checked,
+    prefetch_checked,
+)
 from services.tariff.service_layer.state import TariffState
 from services.tariff.settings import Settings
 
@@ -25,6 +29,7 @@ def subscriptions(state: TariffState, settings: Settings) -> Callable[[Runtime],
                 settings.eligibility_topic,
                 settings.consumer_group,
                 {EligibilityCheckedV1: partial(on_eligibility_checked, state)},
+                prefetch={EligibilityCheckedV1: prefetch_checked},
             ),
             Subscription(
                 settings.claims_topic,

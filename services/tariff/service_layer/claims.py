@@ -8,6 +8,7 @@ claims service ignores a verdict on a cancelled claim."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from contracts.claims import ClaimCancelledV1
@@ -26,10 +27,14 @@ from services.tariff.service_layer.state import TariffState
 cancellations = ClosedSubjects(cancelled_claims)
 
 
+async def prefetch_checked(unit: Unit, events: Sequence[EligibilityCheckedV1]) -> None:
+    await cancellations.prefetch(unit, (event.reference for event in events if event.eligible))
+
+
 async def on_eligibility_checked(
     state: TariffState, unit: Unit, envelope: Envelope, event: EligibilityCheckedV1
 ) -> None:
-    if not event.eligible or await cancellations.is_closed(unit.session, event.reference):
+    if not event.eligible or await cancellations.is_closed(unit, event.reference):
         return
     coverage = Coverage(event.card_colour, event.etm, event.overrun_allowed, event.hnp_allowed)
     try:
@@ -57,6 +62,6 @@ async def on_eligibility_checked(
 
 
 async def on_claim_cancelled(unit: Unit, _envelope: Envelope, event: ClaimCancelledV1) -> None:
-    await cancellations.close(unit.session, event.reference, event.cancelled_at, datetime.now(UTC))
+    await cancellations.close(unit, event.reference, event.cancelled_at, datetime.now(UTC))
     unit.withdraw(event.reference, ClaimPricedV1)
     unit.withdraw(event.reference, ClaimPricingRejectedV1)

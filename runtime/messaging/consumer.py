@@ -201,11 +201,11 @@ class Consumer:
     async def _apply(self, items: list[Item]) -> None:
         group = self.group
         async with self._uow() as unit:
-            done = await unit.already_processed(group, {i.envelope.id for i in items})
+            new = await unit.first_time(group, [i.envelope.id for i in items])
             fresh: list[Item] = []
             for item in items:
-                if item.envelope.id not in done:
-                    done.add(item.envelope.id)
+                if item.envelope.id in new:
+                    new.discard(item.envelope.id)  # a duplicate in the same batch is skipped too
                     fresh.append(item)
             for _handler, consecutive in itertools.groupby(fresh, key=lambda i: i.handler):
                 run = list(consecutive)
@@ -213,7 +213,6 @@ class Consumer:
                     await run[0].prefetch(unit, [i.payload for i in run])
                 for item in run:
                     await item.handler(unit, item.envelope, item.payload)
-            await unit.mark_processed(group, [i.envelope.id for i in fresh])
 
     async def _apply_alone(self, item: Item) -> None:
         for attempt in range(self._retries + 1):

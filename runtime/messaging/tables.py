@@ -6,7 +6,20 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Select, String, Table, Uuid, bindparam, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    Select,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from runtime.crypto import EncryptedBytes
 from runtime.db import UtcDateTime
@@ -24,6 +37,12 @@ class MessagingTables:
         return select(inbox.c.event_id).where(
             inbox.c.consumer == bindparam("consumer"), inbox.c.event_id.in_(bindparam("ids", expanding=True))
         )
+
+    @functools.cache  # noqa: B019 - two dialects at most, for tables that live as long as the process
+    def record_processed(self, dialect: str) -> ReturningInsert[Any]:
+        """Insert inbox rows, skipping those already there, returning the event ids inserted."""
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        return insert(self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_id)
 
 
 def messaging_tables(metadata: MetaData) -> MessagingTables:

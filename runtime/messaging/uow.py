@@ -103,11 +103,16 @@ class Unit:
         params = {"consumer": consumer, "ids": list(event_ids)}
         return set((await self.session.execute(self._tables.processed, params)).scalars())
 
-    async def mark_processed(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> None:
+    async def first_time(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Record the events as processed by `consumer` within this unit and return those it had not
+        processed before (one statement: the inbox check and the insert at once). On PostgreSQL an
+        instance processing the same events meanwhile makes this wait for its commit, then find them."""
         now = datetime.now(UTC)
-        rows = [{"event_id": i, "consumer": consumer, "processed_at": now} for i in event_ids]
-        if rows:
-            await self.session.execute(_insert(self._tables.inbox), rows)
+        rows = [{"event_id": i, "consumer": consumer, "processed_at": now} for i in dict.fromkeys(event_ids)]
+        if not rows:
+            return set()
+        statement = self._tables.record_processed(self.session.dialect.name)
+        return set((await self.session.execute(statement, rows)).scalars())
 
     async def flush(self) -> None:
         """Write the appended rows (in the order they were appended, per table) and the events."""

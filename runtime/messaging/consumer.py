@@ -29,10 +29,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Unit, Envelope, Any], Awaitable[None]]
 Prefetch = Callable[[Unit, Sequence[Any]], Awaitable[None]]
 """Reads made once for a run of consecutive events of one type, before the first of them is handled,
-and kept in `unit.prefetched` for their handler: what would be one statement an event (a household,
-a closure) becomes one statement a run. A run holds only events of that one handler, so what an
-event of another type writes (a rights update, a cancellation) is read by the next run, never
-stale; the handler itself must not write what its prefetch reads."""
+and kept in `unit.prefetched` for their handler (emptied before each run): what would be one
+statement an event (a household, a closure, a claim) becomes one statement a run. A run holds only
+events of that one handler, so what an event of another type writes (a rights update, a
+cancellation) is read by the next run, never stale; within the run, a handler that writes what its
+prefetch read drops it from there (runtime.messaging.closed, the claims repository)."""
 TRANSIENT: tuple[type[BaseException], ...] = (OperationalError, ConnectionError, OSError, TimeoutError)
 
 
@@ -209,6 +210,7 @@ class Consumer:
                     fresh.append(item)
             for _handler, consecutive in itertools.groupby(fresh, key=lambda i: i.handler):
                 run = list(consecutive)
+                unit.prefetched.clear()  # what a run before read may be stale by now
                 if run[0].prefetch is not None:
                     await run[0].prefetch(unit, [i.payload for i in run])
                 for item in run:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,10 @@ AMOUNTS = ("total_fee", "total_reimbursement", "paid_to_professional", "patient_
 _BY_REFERENCE = select(claims).where(claims.c.reference == bindparam("ref"))
 _STATE = select(claims.c.reference, claims.c.practitioner_id, claims.c.status).where(
     claims.c.reference == bindparam("ref")
+)
+_BY_REFERENCES = select(claims).where(claims.c.reference.in_(bindparam("refs", expanding=True)))
+_STATES = select(claims.c.reference, claims.c.practitioner_id, claims.c.status).where(
+    claims.c.reference.in_(bindparam("refs", expanding=True))
 )
 _BY_SUBMISSION = select(claims).where(
     claims.c.practitioner_id == bindparam("practitioner"), claims.c.submission_id == bindparam("submission")
@@ -82,12 +87,27 @@ class ClaimRepository:
         return (await self.session.execute(_BY_SUBMISSION, params)).one_or_none()
 
     async def get(self, reference: str) -> Any:
-        return (await self.session.execute(_BY_REFERENCE, {"ref": reference})).one_or_none()
+        return await self._read(_BY_REFERENCES, _BY_REFERENCE, reference)
 
     async def state(self, reference: str) -> Any:
         """Reference, practitioner and status only: what deciding whether to go on needs (the content
         is encrypted, so reading it costs a decryption)."""
-        return (await self.session.execute(_STATE, {"ref": reference})).one_or_none()
+        return await self._read(_STATES, _STATE, reference)
+
+    async def prefetch(self, references: Sequence[str], *, content: bool) -> None:
+        """Read the claims of a run of events in one statement (`get` with `content`, else `state`),
+        for the reads of this unit to answer from until the claim is written."""
+        if self._unit is None or not references:
+            return
+        many = _BY_REFERENCES if content else _STATES
+        found = {row.reference: row for row in await self.session.execute(many, {"refs": list(references)})}
+        self._unit.prefetched.setdefault(many, {}).update({ref: found.get(ref) for ref in references})
+
+    async def _read(self, many: Any, one: Any, reference: str) -> Any:
+        prefetched = self._unit.prefetched.get(many, {}) if self._unit is not None else {}
+        if reference in prefetched:
+            return prefetched[reference]
+        return (await self.session.execute(one, {"ref": reference})).one_or_none()
 
     async def set_status(
         self,
@@ -129,6 +149,8 @@ class ClaimRepository:
     ) -> None:
         if self._unit is None:
             raise RuntimeError("a claim changes only within a unit of work: ClaimRepository.of(unit)")
+        for many in (_BY_REFERENCES, _STATES):  # read again if read again: it has changed
+            self._unit.prefetched.get(many, {}).pop(reference, None)
         self._unit.append(
             status_changes,
             {

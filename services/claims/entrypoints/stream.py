@@ -27,11 +27,20 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     group = "claims"
     return [
         Subscription(topics.CLAIM_SUBMISSIONS, group, {ClaimSubmittedV1: on_claim_submitted}),
-        Subscription(topics.ELIGIBILITY, group, {EligibilityCheckedV1: decisions.on_eligibility_checked}),
+        Subscription(
+            topics.ELIGIBILITY,
+            group,
+            {EligibilityCheckedV1: decisions.on_eligibility_checked},
+            prefetch={EligibilityCheckedV1: decisions.prefetch_verdicts},
+        ),
         Subscription(
             topics.TARIFF,
             group,
             {ClaimPricedV1: decisions.on_claim_priced, ClaimPricingRejectedV1: decisions.on_pricing_rejected},
+            prefetch={
+                ClaimPricedV1: decisions.prefetch_priced,
+                ClaimPricingRejectedV1: decisions.prefetch_priced,
+            },
         ),
         Subscription(topics.PAYMENTS, group, {PaymentIssuedV1: on_payment_issued}),
     ]

@@ -3,6 +3,7 @@ late or repeated verdicts are ignored."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -23,6 +24,18 @@ async def _open_claim(repository: ClaimRepository, reference: str, *, content: b
     if claim is None:
         raise MessageRejectedError(f"reference: no claim {reference}")
     return None if Status(claim.status).final else claim
+
+
+async def prefetch_verdicts(unit: Unit, events: Sequence[EligibilityCheckedV1]) -> None:
+    """The claims of a run of eligibility verdicts: the state of those found eligible, the whole claim
+    of the others (a rejection names the insured)."""
+    repository = ClaimRepository.of(unit)
+    await repository.prefetch([e.reference for e in events if e.eligible], content=False)
+    await repository.prefetch([e.reference for e in events if not e.eligible], content=True)
+
+
+async def prefetch_priced(unit: Unit, events: Sequence[ClaimPricedV1 | ClaimPricingRejectedV1]) -> None:
+    await ClaimRepository.of(unit).prefetch([e.reference for e in events], content=True)
 
 
 async def on_eligibility_checked(unit: Unit, envelope: Envelope, event: EligibilityCheckedV1) -> None:

@@ -1,0 +1,82 @@
+"""Verdicts decided a run at a time: the claims of a run are read in one statement, and a claim decided
+within the run is read again, so that a repeated verdict changes nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from contracts.common import ClaimContent
+from contracts.eligibility import EligibilityCheckedV1
+from contracts.envelope import Envelope, Payload
+from contracts.tariff import ClaimPricedV1
+from services.claims.adapters.orm import status_changes
+from services.claims.service_layer import decisions
+from tests.claims.conftest import Claims, claim_body
+
+
+async def received(claims: Claims, count: int) -> list[str]:
+    references = []
+    for _ in range(count):
+        response = await claims.client.post("/claims", json=claim_body(), headers=claims.headers())
+        references.append(response.json()["reference"])
+    return references
+
+
+def priced(reference: str) -> ClaimPricedV1:
+    fee = Decimal("30.00")
+    return ClaimPricedV1(
+        reference=reference,
+        practitioner_id="prt-1",
+        tariff_version="test",
+        lines=[],
+        total_base=fee,
+        total_fee=fee,
+        total_reimbursement=Decimal("24.00"),
+        patient_share=Decimal("6.00"),
+        paid_to_professional=Decimal("24.00"),
+    )
+
+
+def wrap(payload: Payload, reference: str) -> Envelope:
+    return Envelope.wrap(payload, source="test", subject=reference)
+
+
+async def changes(claims: Claims, reference: str) -> list[str]:
+    query = select(status_changes.c.status).where(status_changes.c.reference == reference)
+    async with claims.runtime.sessions() as session:
+        return list((await session.execute(query.order_by(status_changes.c.id))).scalars())
+
+
+async def test_a_run_of_verdicts_decides_each_claim_once(claims: Claims) -> None:
+    eligible, refused, twice = await received(claims, 3)
+    content = ClaimContent.model_validate(claim_body())
+    verdicts = [
+        EligibilityCheckedV1(reference=eligible, practitioner_id="prt-1", eligible=True, claim=content),
+        EligibilityCheckedV1(
+            reference=refused,
+            practitioner_id="prt-1",
+            eligible=False,
+            reason_code="RIGHTS_CLOSED",
+            claim=content,
+        ),
+        EligibilityCheckedV1(reference=twice, practitioner_id="prt-1", eligible=True, claim=content),
+    ]
+    prices = [priced(eligible), priced(twice), priced(twice)]  # the last one repeats (a new event id)
+
+    async with claims.runtime.uow() as unit:
+        await decisions.prefetch_verdicts(unit, verdicts)
+        for verdict in verdicts:
+            await decisions.on_eligibility_checked(unit, wrap(verdict, verdict.reference), verdict)
+        unit.prefetched.clear()  # as the consumer does before each run
+        await decisions.prefetch_priced(unit, prices)
+        for price in prices:
+            await decisions.on_claim_priced(unit, wrap(price, price.reference), price)
+
+    accepted = [event["data"]["reference"] for event in await claims.outbox("ClaimAccepted")]
+    rejected = [event["data"]["reference"] for event in await claims.outbox("ClaimRejected")]
+    assert sorted(accepted) == sorted([eligible, twice])
+    assert rejected == [refused]
+    assert await changes(claims, twice) == ["received", "eligible", "accepted"]
+    assert await changes(claims, refused) == ["received", "rejected"]

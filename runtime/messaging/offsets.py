@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaError
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +39,15 @@ class KafkaConsumer(Protocol):
 
 
 class OffsetCommitter:
-    """The pending offsets of one Kafka consumer (next offset to read, per partition)."""
+    """The pending offsets of one Kafka consumer (next offset to read, per partition), committed by one
+    task at a time: at most `interval` seconds after the first of them, or at once on `flush`."""
 
     def __init__(self, consumer: KafkaConsumer, interval: float) -> None:
         self._consumer = consumer
         self._interval = interval
         self._pending: dict[TopicPartition, int] = {}
+        self._now = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.commits = 0
 
     def processed(self, records: Iterable[Record]) -> None:
         """The records' effects are durable: commit past them soon."""
@@ -57,30 +57,35 @@ class OffsetCommitter:
             if record.offset >= pending.get(partition, 0):
                 pending[partition] = record.offset + 1
         if pending and (self._task is None or self._task.done()):
-            self._task = asyncio.create_task(self._later(), name="offset-commit")
-
-    async def _later(self) -> None:
-        await asyncio.sleep(self._interval)
-        await self._commit()
+            self._task = asyncio.create_task(self._run(), name="offset-commit")
 
     async def flush(self) -> None:
         """Commit what is pending now (a service stopping)."""
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        await self._commit()
+        self._now.set()
+        try:
+            if self._task is not None:
+                await asyncio.gather(self._task, return_exceptions=True)
+            await self._commit()
+        finally:
+            self._now.clear()
+
+    async def _run(self) -> None:
+        # Offsets that arrive while a commit is on its way are committed by the next round.
+        while self._pending:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._now.wait(), self._interval)
+            await self._commit()
 
     async def _commit(self) -> None:
         offsets, self._pending = self._pending, {}
-        assigned = self._consumer.assignment()
-        offsets = {partition: offset for partition, offset in offsets.items() if partition in assigned}
         if not offsets:
             return
         try:
-            await self._consumer.commit(offsets)
-            self.commits += 1
-        except KafkaError as error:  # redelivered after a restart or rebalance, and absorbed
+            assigned = self._consumer.assignment()
+            offsets = {partition: offset for partition, offset in offsets.items() if partition in assigned}
+            if offsets:
+                await self._consumer.commit(offsets)
+        except Exception as error:  # a stopped consumer, a rebalance: read again later, and absorbed
             log.warning("offset commit failed (%s); those records may be read again", type(error).__name__)
 
 

@@ -11,12 +11,9 @@ from sqlalchemy import (
     Column,
     Integer,
     MetaData,
-    Select,
     String,
     Table,
     Uuid,
-    bindparam,
-    select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
@@ -29,14 +26,6 @@ from runtime.db import UtcDateTime
 class MessagingTables:
     outbox: Table
     inbox: Table
-
-    @functools.cached_property
-    def processed(self) -> Select[Any]:
-        """Which of the event ids `ids` consumer group `consumer` has processed (built once)."""
-        inbox = self.inbox
-        return select(inbox.c.event_id).where(
-            inbox.c.consumer == bindparam("consumer"), inbox.c.event_id.in_(bindparam("ids", expanding=True))
-        )
 
     @functools.cache  # noqa: B019 - two dialects at most, for tables that live as long as the process
     def record_processed(self, dialect: str) -> ReturningInsert[Any]:

@@ -99,10 +99,6 @@ class Unit:
         """The outbox rows this unit writes at commit, in the order they were emitted."""
         return self._outbox
 
-    async def already_processed(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-        params = {"consumer": consumer, "ids": list(event_ids)}
-        return set((await self.session.execute(self._tables.processed, params)).scalars())
-
     async def first_time(self, consumer: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
         """Record the events as processed by `consumer` within this unit and return those it had not
         processed before (one statement: the inbox check and the insert at once). On PostgreSQL an

@@ -15,7 +15,7 @@ from contracts.claims import ClaimCancelledV1, ClaimReceivedV1
 from contracts.envelope import Envelope
 from runtime.messaging.consumer import Subscription
 from runtime.messaging.uow import UnitOfWork
-from services.eligibility.adapters.orm import cancelled_claims
+from services.eligibility.adapters.orm import cancelled_claims, messaging
 from services.eligibility.service_layer.claims import on_claim_cancelled, on_claim_received
 from tests.eligibility.conftest import consuming, emitted, publish, wrap
 from tests.eligibility.test_claim_step import claim
@@ -39,8 +39,13 @@ def cancellation(event: ClaimReceivedV1) -> Envelope:
 
 
 async def processed(uow: UnitOfWork, topic: str, *envelopes: Envelope) -> bool:
+    """Whether the group's inbox holds every one of `envelopes`."""
+    inbox = messaging.inbox
+    query = select(inbox.c.event_id).where(
+        inbox.c.consumer == f"g-{topic}", inbox.c.event_id.in_([e.id for e in envelopes])
+    )
     async with uow() as unit:
-        done = await unit.already_processed(f"g-{topic}", {e.id for e in envelopes})
+        done = set((await unit.session.execute(query)).scalars())
     return len(done) == len(envelopes)
 
 

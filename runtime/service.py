@@ -139,6 +139,7 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
             await _bounded(runtime.offsets.flush(), "offset commits")
             await _bounded(broker.stop(), "broker")
             await _bounded(relay.stop(), "outbox relay")
+            sessions.dispose()
             await _bounded(engine.dispose(), "database engine")
 
     app = FastAPI(title=definition.title, version="1", lifespan=lifespan)

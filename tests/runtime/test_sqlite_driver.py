@@ -1,5 +1,5 @@
-"""The SQLite driver: what cannot wait runs on the event loop's thread; a wait for a lock and the copy of
-the WAL into the database file (a checkpoint) do not."""
+"""SQLite as the services reach it (`Sessions`): what cannot wait runs on the event loop's thread; a wait
+for another process's lock and the copy of the WAL into the database file (a checkpoint) do not."""
 
 from __future__ import annotations
 
@@ -20,66 +20,84 @@ metadata = MetaData()
 items = Table("items", metadata, Column("id", Integer, primary_key=True))
 
 
-def traced(engine: Any) -> list[tuple[str, int]]:
-    """Every SQL statement SQLite runs, with the thread that ran it."""
+def traced(sessions: db.Sessions) -> list[tuple[str, int]]:
+    """Every SQL statement SQLite runs on the connections `sessions` hands out, with its thread."""
     statements: list[tuple[str, int]] = []
+    assert sessions.loop_engine is not None
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(sessions.loop_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        raw = dbapi_connection.driver_connection._conn
-        raw.set_trace_callback(lambda sql: statements.append((sql, threading.get_ident())))
+        dbapi_connection.set_trace_callback(lambda sql: statements.append((sql, threading.get_ident())))
 
     return statements
 
 
 async def test_statements_and_commit_run_on_the_loop(tmp_path: Path) -> None:
     engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
-    statements = traced(engine)
+    sessions = db.sessions(engine)
+    statements = traced(sessions)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(metadata.create_all)
-        statements.clear()
-        async with engine.begin() as connection:
-            await connection.execute(insert(items), [{"id": 1}, {"id": 2}])
-            assert (await connection.execute(select(items.c.id))).scalars().all() == [1, 2]
+        async with sessions.writing() as session:
+            await session.execute(insert(items), [{"id": 1}, {"id": 2}])
+            assert (await session.execute(select(items.c.id))).scalars().all() == [1, 2]
+        async with sessions() as session:
+            assert (await session.execute(select(items.c.id).where(items.c.id == 2))).scalar() == 2
         loop_thread = threading.get_ident()
-        by_verb = {sql.split()[0].upper(): thread for sql, thread in statements}
-        assert by_verb["INSERT"] == loop_thread
-        assert by_verb["SELECT"] == loop_thread
-        assert by_verb["BEGIN"] == loop_thread  # nobody else holds the write lock: no wait
-        assert by_verb["COMMIT"] == loop_thread
+        verbs = [(sql.split()[0].upper(), thread) for sql, thread in statements]
+        assert {verb for verb, _thread in verbs} >= {"BEGIN", "INSERT", "SELECT", "COMMIT"}
+        assert all(thread == loop_thread for _verb, thread in verbs)  # nobody else held the lock
+        begins = [sql for sql, _thread in statements if sql.upper().startswith("BEGIN")]
+        assert begins == ["BEGIN IMMEDIATE", "BEGIN"]  # the writer's, then the reader's (DEFERRED)
     finally:
+        sessions.dispose()
         await engine.dispose()
 
 
-async def test_the_wal_is_copied_into_the_database_on_the_worker(
+async def test_the_wal_is_copied_into_the_database_on_a_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
-    statements = traced(engine)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
-        monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 3600.0)
-        for number in range(50):
-            async with engine.begin() as connection:
-                await connection.execute(insert(items), {"id": number})
-        assert not [sql for sql, _thread in statements if "wal_checkpoint" in sql]  # not due yet
-        monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 0.0)
-        async with engine.begin() as connection:
-            await connection.execute(insert(items), {"id": 50})
-        checkpoints = [thread for sql, thread in statements if "wal_checkpoint" in sql]
-        assert checkpoints, "no checkpoint once CHECKPOINT_SECONDS had passed"
-        assert threading.get_ident() not in checkpoints
-        # The database file alone, without its WAL, holds what was committed before the checkpoint.
+    sessions = db.sessions(engine)
+    copied_on: list[int] = []
+    copy_wal = db._LoopSqlite._copy_wal
+
+    def recorded(self: Any) -> None:
+        copied_on.append(threading.get_ident())
+        copy_wal(self)
+
+    monkeypatch.setattr(db._LoopSqlite, "_copy_wal", recorded)
+
+    def rows_in_the_file_alone() -> int:
         shutil.copy(tmp_path / "wal.db", tmp_path / "copy.db")
         copy = sqlite3.connect(tmp_path / "copy.db")
         try:
-            (count,) = copy.execute("SELECT count(*) FROM items").fetchone()
+            return int(copy.execute("SELECT count(*) FROM items").fetchone()[0])
         finally:
             copy.close()
-        assert count == 51
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        checkpoint = sqlite3.connect(tmp_path / "wal.db")
+        checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)").close()  # the table, in the file
+        checkpoint.close()
+        monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 3600.0)
+        for number in range(50):
+            async with sessions.writing() as session:
+                await session.execute(insert(items), {"id": number})
+        assert not copied_on  # not due yet...
+        assert rows_in_the_file_alone() == 0  # ...so the rows are in the WAL only
+        monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 0.0)
+        async with sessions.writing() as session:
+            await session.execute(insert(items), {"id": 50})
+        assert copied_on, "no checkpoint once CHECKPOINT_SECONDS had passed"
+        assert threading.get_ident() not in copied_on
+        # The database file alone, without its WAL, holds what was committed before the checkpoint.
+        assert rows_in_the_file_alone() == 51
     finally:
+        sessions.dispose()
         await engine.dispose()
 
 

@@ -19,7 +19,8 @@ async def run(paths: list[Path], settings: Settings) -> int:
     crypto.configure(settings.resolved_data_key())
     engine = db.make_engine(settings.resolved_database_url())
     await db.migrate(engine, service.migrations, service.metadata)
-    uow = UnitOfWork(db.sessions(engine), service.tables, f"services/{settings.service_name}")
+    sessions = db.sessions(engine)
+    uow = UnitOfWork(sessions, service.tables, f"services/{settings.service_name}")
     failed = False
     try:
         for path in paths:
@@ -33,6 +34,7 @@ async def run(paths: list[Path], settings: Settings) -> int:
             )
             failed = failed or bool(report.errors)
     finally:
+        sessions.dispose()
         await engine.dispose()
     return 1 if failed else 0
 

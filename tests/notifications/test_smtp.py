@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from runtime.mailsink import MailSink
-from services.notifications.adapters.smtp import Email, Mailer, SendError
+from services.notifications.adapters.smtp import Email, Mailer, SendError, compose
 from services.notifications.settings import Settings
 
 
@@ -61,3 +61,34 @@ async def test_an_unreachable_server_is_a_send_error_naming_the_cause(data_dir: 
     async with mailer(data_dir, gone).connection() as connection:
         with pytest.raises(SendError, match="ConnectionRefusedError"):
             await connection.send(email(1))
+
+
+async def test_an_email_arrives_as_written_accents_and_all(data_dir: Path, mail_sink: MailSink) -> None:
+    subject = (
+        "Votre feuille de soins FSE-20261203-ABCDEFGHJK a été rejetée : droits fermés à la date des soins"
+    )
+    body = "Bonjour,\n\nVotre feuille de soins a été rejetée.\n.\nUne ligne longue " + "é" * 120 + "\n"
+    sent = Email(
+        "assure@example.org", subject, body, "<accents@tests>", datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    )
+    async with mailer(data_dir, mail_sink).connection() as connection:
+        await connection.send(sent)
+
+    (received,) = mail_sink.received
+    message = received.message
+    assert str(message["Subject"]) == subject
+    # The lone dot and the long line survive the SMTP dialogue (which ends every line with CRLF).
+    assert message.get_content().replace("\r\n", "\n") == body
+    assert message["To"] == "assure@example.org"
+    assert message["Message-ID"] == "<accents@tests>"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "fr"
+    assert message["Date"].datetime == sent.date
+
+
+@pytest.mark.parametrize("field", ["to", "subject", "message_id"])
+def test_a_header_with_a_line_break_is_refused(field: str) -> None:
+    values = {"to": "assure@example.org", "subject": "Avis", "message_id": "<1@tests>"}
+    values[field] += "\r\nBcc: someone@example.org"
+    with pytest.raises(SendError, match="line break"):
+        compose("fse@example.org", Email(body="Bonjour,\n", date=datetime.now(UTC), **values))

@@ -18,7 +18,16 @@ from pathlib import Path
 from bench.harness import log_in, start_system
 from bench.load import Load, Run
 from bench.raw import RawBroker, RawResult
-from bench.stats import cpu_per_claim, cpu_seconds, machine, ms, peak_rss_mib, percentile
+from bench.stats import (
+    cpu_per_claim,
+    cpu_seconds,
+    machine,
+    machine_share,
+    machine_ticks,
+    ms,
+    peak_rss_mib,
+    percentile,
+)
 from bench.watch import DecisionWatcher
 from runtime.system import System
 
@@ -85,8 +94,10 @@ async def measure(args: argparse.Namespace, system: System) -> None:
     if system.broker is not None and system.broker.process is not None:
         pids["broker"] = system.broker.process.pid
 
-    def cpu_line(before: dict[str, float], run: Run) -> str:
-        return f"    CPU per claim, ms: {cpu_per_claim(before, cpu_seconds(pids), run.claims)}"
+    def cpu_line(before: tuple[dict[str, float], tuple[int, int, int]], run: Run) -> str:
+        processes, ticks = before
+        per_claim = cpu_per_claim(processes, cpu_seconds(pids), run.claims)
+        return f"    CPU per claim, ms: {per_claim} ({machine_share(ticks, machine_ticks())})"
 
     print(
         "pipeline: intake -> eligibility -> tariff -> decision (-> notification for rejections)", flush=True
@@ -96,7 +107,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
         best: Run | None = None
         for intake in intakes:
-            before = cpu_seconds(pids)
+            before = cpu_seconds(pids), machine_ticks()
             run = await (load.kafka(args.claims) if intake == "kafka" else load.http(args.claims))
             print(line(f"throughput, intake over {intake}", run), flush=True)
             print(cpu_line(before, run), flush=True)
@@ -105,7 +116,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         for rate in rates:
             for intake in intakes:
                 count = int(rate * args.duration)
-                before = cpu_seconds(pids)
+                before = cpu_seconds(pids), machine_ticks()
                 run = await (load.kafka(count, rate) if intake == "kafka" else load.http(count, rate))
                 print(line(f"at {rate:.0f}/s offered, over {intake}", run), flush=True)
                 print(cpu_line(before, run), flush=True)

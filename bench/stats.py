@@ -56,6 +56,22 @@ def cpu_per_claim(before: dict[str, float], after: dict[str, float], claims: int
     return f"{parts}; total {sum(spent.values()):.2f}"
 
 
+def machine_ticks() -> tuple[int, int, int]:
+    """The whole machine's CPU time so far, from /proc/stat: (busy, stolen, total) in ticks. Stolen time
+    is what the host gave other guests while this machine wanted to run: where it is high, the
+    figures of that run are the host's more than ours."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq, steal, sum(fields)
+
+
+def machine_share(before: tuple[int, int, int], after: tuple[int, int, int]) -> str:
+    busy, stolen, total = (a - b for a, b in zip(after, before, strict=True))
+    if total <= 0:
+        return "machine n/a"
+    return f"machine {100 * busy / total:.0f} % busy, {100 * stolen / total:.0f} % stolen by the host"
+
+
 def machine() -> str:
     cpus = os.cpu_count()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())

@@ -103,24 +103,20 @@ class _LoopSqlite:
     statement (measured on one machine: a transaction of one insert 565 µs of CPU against 112 µs here,
     an insert or a select inside a transaction 95 µs against 22-24 µs). What may wait runs on a worker
     thread: a BEGIN IMMEDIATE while another process holds the write lock (tried at once first), and the
-    checkpoint that copies the WAL into the database file. The pool never blocks (no connection limit):
-    a wait for a pooled connection would stop the loop."""
+    checkpoint that copies the WAL into the database file. (A statement keeps SQLite's busy timeout, for
+    the rare moments a reader must wait too: while another process recovers the WAL after a crash.)
+    The pool never blocks (no connection limit): a wait for a pooled connection would stop the loop."""
 
     def __init__(self, database: str) -> None:
         self.database = database
         self.engine = create_engine(
             "sqlite:///" + database, poolclass=QueuePool, pool_size=8, max_overflow=-1
         )
-        event.listen(self.engine, "connect", self._pragmas)
+        event.listen(self.engine, "connect", _sqlite_pragmas)
         event.listen(self.engine, "begin", self._begin)
         self.reading = self.engine.execution_options(**READ_ONLY)
         self._checkpointed = time.monotonic()
         self._checkpoint: asyncio.Future[None] | None = None
-
-    @staticmethod
-    def _pragmas(dbapi_connection: Any, record: Any) -> None:
-        _sqlite_pragmas(dbapi_connection, record)
-        dbapi_connection.execute("PRAGMA busy_timeout=0").close()  # a wait goes to begin_immediate
 
     @staticmethod
     def _begin(connection: Connection) -> None:
@@ -144,22 +140,17 @@ class _LoopSqlite:
         if info.get("fse_query_only", False):
             raw.execute("PRAGMA query_only=0").close()
             info["fse_query_only"] = False
+        raw.execute("PRAGMA busy_timeout=0").close()  # tried at once: a wait would stop the loop
         try:
             raw.execute("BEGIN IMMEDIATE").close()
             return
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                 raise OperationalError("BEGIN IMMEDIATE", None, error) from error
-
-        def wait() -> None:  # on a worker: this connection is this task's alone meanwhile
+        finally:
             raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}").close()
-            try:
-                raw.execute("BEGIN IMMEDIATE").close()
-            finally:
-                raw.execute("PRAGMA busy_timeout=0").close()
-
-        try:
-            await asyncio.to_thread(wait)
+        try:  # on a worker: this connection is this task's alone meanwhile
+            await asyncio.to_thread(lambda: raw.execute("BEGIN IMMEDIATE").close())
         except sqlite3.OperationalError as error:
             raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 

@@ -29,6 +29,7 @@ from bench.stats import (
     percentile,
 )
 from bench.watch import DecisionWatcher
+from runtime import loop
 from runtime.system import System
 
 
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
         system = start_system(args.data_dir or Path(scratch))
         try:
-            asyncio.run(measure(args, system))
+            loop.run(measure(args, system))
         finally:
             system.stop()
     print(f"done, {machine()}")

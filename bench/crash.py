@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench.harness import claim, log_in, new_run, start_system, submission
 from contracts import topics
+from runtime import loop
 from runtime.system import System
 
 CONSUMERS = ("claims", "eligibility", "tariff", "notifications")
@@ -206,7 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="fse-crash-") as scratch:
         system = start_system(args.data_dir or Path(scratch))
         try:
-            verdict = asyncio.run(crash_test(system, args.claims, args.kills, args.drain_seconds, seed))
+            verdict = loop.run(crash_test(system, args.claims, args.kills, args.drain_seconds, seed))
         finally:
             system.stop()
     print(verdict.report())

@@ -14,6 +14,7 @@ from multiprocessing.synchronize import Event
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from runtime import loop
 from runtime.broker import ensure_topics
 
 HOPS = 4
@@ -68,7 +69,7 @@ async def _relay(bootstrap: str, source: str, target: str, ready: Event) -> None
 
 
 def relay_process(bootstrap: str, source: str, target: str, ready: Event) -> None:
-    asyncio.run(_relay(bootstrap, source, target, ready))
+    loop.run(_relay(bootstrap, source, target, ready))
 
 
 @dataclass

@@ -23,6 +23,7 @@ import httpx
 from bench.crash import CONSUMERS, Verdict, submit_claims, verify
 from bench.harness import log_in, new_run, start_system
 from contracts import topics
+from runtime import loop
 from runtime.system import System
 from runtime.tansu import free_port
 
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="fse-scaleout-") as scratch:
         system = start_system(args.data_dir or Path(scratch))
         try:
-            verdict, shares = asyncio.run(scale_out(system, args.claims, args.drain_seconds))
+            verdict, shares = loop.run(scale_out(system, args.claims, args.drain_seconds))
         finally:
             system.stop()
     for service, (first, second) in shares.items():

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
+from itertools import chain
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -15,6 +16,7 @@ from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry
 
@@ -35,6 +37,11 @@ cost 4.3-5.7 ms of CPU each with 12, 3.7-4.4 with 4. On a later, faster machine,
 the broker 21.7-22.9 against 17.4-18.5 % of a core; at 300 claims/s 1.73-1.75 against 1.54-1.64 ms of
 broker CPU a claim and a decision p99 of 426-506 against 347-357 ms. Two still let two instances of a
 service share a group (`python -m bench.scaleout`)."""
+
+
+IDLE_WAKE_MS = 1000
+"""How long a consumer's loop waits for records before it looks again (WaitingBatchSubscriber): records
+end the wait at once, so this bounds only the wake-ups of an idle loop."""
 
 
 def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
@@ -96,7 +103,7 @@ def attach(
         await consumer.process(records if isinstance(records, tuple) else (records,))
 
     consume.__name__ = consumer.group.replace(".", "_").replace("-", "_")
-    broker.subscriber(
+    subscriber = broker.subscriber(
         *consumer.topics,
         decoder=_undecoded,
         parser=parse,
@@ -105,7 +112,6 @@ def attach(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
         fetch_max_wait_ms=wait,
-        batch_timeout_ms=wait,
         max_records=settings.kafka_max_records,
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=max(settings.kafka_session_timeout_ms // 5, 100),
@@ -113,7 +119,25 @@ def attach(
         # AsyncAPI names each channel "<title>:<topic>": "<group>:<topic>", read by runtime.ops.
         title=consumer.group,
         description=", ".join(consumer.event_types),
-    )(consume)
+    )
+    if type(subscriber) is not BatchSubscriber:
+        raise TypeError(f"a batch subscriber was expected, not {type(subscriber).__name__}")
+    subscriber.__class__ = WaitingBatchSubscriber  # the same object, without the sleep (below)
+    subscriber(consume)
+
+
+class WaitingBatchSubscriber(BatchSubscriber):
+    """FastStream's batch subscriber, minus a sleep: its loop asks the consumer for records with the
+    batch timeout and, when none came, sleeps as long again before asking. A record arriving meanwhile
+    waits for the sleep to end (up to one fetch wait more on every hop), and an idle loop wakes twice
+    per fetch wait. Here the loop waits on the consumer itself, which hands over records the moment a
+    fetch brings them, and wakes otherwise only once a second."""
+
+    __slots__ = ()
+
+    async def get_msg(self, consumer: Any) -> tuple[Any, ...]:
+        batches = await consumer.getmany(timeout_ms=IDLE_WAKE_MS, max_records=self.max_records)
+        return tuple(chain.from_iterable(batches.values()))
 
 
 def _readable_headers(message: Any) -> Any:

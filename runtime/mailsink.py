@@ -4,6 +4,7 @@ file per message under a directory) and the tests' mail server. It can be told t
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -19,8 +20,13 @@ from runtime.tansu import free_port
 @dataclass(frozen=True)
 class Received:
     recipients: tuple[str, ...]
-    message: EmailMessage
+    raw: bytes
     peer: tuple[str, int] | None = None  # the client's address and port: one per connection
+
+    @functools.cached_property
+    def message(self) -> EmailMessage:
+        """The message, parsed when first asked for: a benchmark receives thousands that nobody reads."""
+        return message_from_bytes(self.raw, _class=EmailMessage, policy=policy.default)
 
     @property
     def message_id(self) -> str:
@@ -39,10 +45,8 @@ class _Handler:
         if self._sink.refuse:
             return self._sink.refuse
         await asyncio.sleep(self._sink.delay)
-        message = message_from_bytes(envelope.content, _class=EmailMessage, policy=policy.default)
         peer = tuple(session.peer) if session.peer else None
-        received = Received(tuple(envelope.rcpt_tos), message, peer)
-        self._sink.keep(received, envelope.content)
+        self._sink.keep(Received(tuple(envelope.rcpt_tos), envelope.content, peer))
         return "250 OK"
 
 
@@ -56,15 +60,16 @@ class MailSink:
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
-    def keep(self, received: Received, raw: bytes) -> None:
+    def keep(self, received: Received) -> None:
         with self._lock:
             self.received.append(received)
             number = len(self.received)
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            (self.directory / f"{number:06d}.eml").write_bytes(raw)
+            (self.directory / f"{number:06d}.eml").write_bytes(received.raw)
 
     def start(self) -> MailSink:
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self

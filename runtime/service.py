@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import uvicorn
-import uvloop
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,7 +21,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
-from runtime import crypto, db, logs, revocations
+from runtime import crypto, db, logs, loop, revocations
 from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, make_broker
 from runtime.db import Sessions
 from runtime.http import (
@@ -202,7 +201,4 @@ def serve(definition: ServiceDefinition) -> None:
         access_log=False,
         http="httptools",  # the C parser; uvicorn's pure-Python h11 costs more per request than our route
     )
-    # libuv's event loop: the broker clients, the SQLite worker threads and HTTP all wake the loop on
-    # every message, and uvloop does each wake-up for a fraction of asyncio's own loop's CPU.
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(uvicorn.Server(config).serve())
+    loop.run(uvicorn.Server(config).serve())

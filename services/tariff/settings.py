@@ -17,7 +17,7 @@ class Settings(ServiceSettings):
     fee_maximum_rose: Decimal | None = None
     fee_maximum_bulle: Decimal | None = None
     eligibility_topic: str = topics.ELIGIBILITY
-    # ClaimCancelled, read by a group of its own (`<consumer_group>-cancellations`).
+    # ClaimCancelled, read by the same group as the verdicts (one consumer, one inbox).
     claims_topic: str = topics.CLAIMS
     nomenclature_topic: str = topics.TARIFF
     consumer_group: str = "tariff"

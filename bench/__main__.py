@@ -1,7 +1,8 @@
 """`python -m bench`: the raw broker (4 hops, aiokafka, no logic) and the whole pipeline in one run, with
 the same number of claims; then receipt and decision latency at fixed offered loads; CPU per claim of
-each process for every pipeline run (idle polling during the run included) and where its decision latency
-went, hop by hop (bench.hops); then peak memory.
+each process for every pipeline run (idle polling during the run included), the batches each service's
+consumers handled per claim (bench.consumption), and where its decision latency went, hop by hop
+(bench.hops); then peak memory.
 
     python -m bench                      # 20,000 claims, 10 s at each offered load
     python -m bench --claims 2000 --duration 3   # a quick run
@@ -12,9 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import consumption
 from bench.harness import log_in, start_system
 from bench.load import Load, Run
 from bench.raw import RawBroker, RawResult
@@ -100,6 +103,21 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         per_claim = cpu_per_claim(processes, cpu_seconds(pids), run.claims)
         return f"    CPU per claim, ms: {per_claim} ({machine_share(ticks, machine_ticks())})"
 
+    def consumed() -> dict[str, consumption.Consumption]:
+        return {name: consumption.read(system.url(name)) for name in system.processes if name != "auth"}
+
+    async def measured(label: str, load_run: Awaitable[Run]) -> Run:
+        """`load_run` awaited between two readings, with what each process did for it printed."""
+        before, batches = (cpu_seconds(pids), machine_ticks()), await asyncio.to_thread(consumed)
+        run = await load_run
+        print(line(f"{label}, intake over {run.intake}", run), flush=True)
+        print(cpu_line(before, run), flush=True)
+        after = await asyncio.to_thread(consumed)
+        batches_line = consumption.batches_line(batches, after, run.claims)
+        print(f"    batches per claim (events a batch): {batches_line}", flush=True)
+        print(hops_line(run), flush=True)
+        return run
+
     print(
         "pipeline: intake -> eligibility -> tariff -> decision (-> notification for rejections)", flush=True
     )
@@ -108,20 +126,17 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
         best: Run | None = None
         for intake in intakes:
-            before = cpu_seconds(pids), machine_ticks()
-            run = await (load.kafka(args.claims) if intake == "kafka" else load.http(args.claims))
-            print(line(f"throughput, intake over {intake}", run), flush=True)
-            print(cpu_line(before, run), flush=True)
-            print(hops_line(run), flush=True)
+            run = await measured(
+                "throughput", load.kafka(args.claims) if intake == "kafka" else load.http(args.claims)
+            )
             best = run if best is None or run.rate > best.rate else best
         for rate in rates:
             for intake in intakes:
                 count = int(rate * args.duration)
-                before = cpu_seconds(pids), machine_ticks()
-                run = await (load.kafka(count, rate) if intake == "kafka" else load.http(count, rate))
-                print(line(f"at {rate:.0f}/s offered, over {intake}", run), flush=True)
-                print(cpu_line(before, run), flush=True)
-                print(hops_line(run), flush=True)
+                await measured(
+                    f"at {rate:.0f}/s offered",
+                    load.kafka(count, rate) if intake == "kafka" else load.http(count, rate),
+                )
     if raw and best:
         print(f"ratio pipeline / raw 4 hops: {best.rate / raw.rate:.2f} ({best.rate:.0f} / {raw.rate:.0f})")
     print("peak memory (VmHWM) per service:")

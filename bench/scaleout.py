@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -20,26 +19,12 @@ from pathlib import Path
 
 import httpx
 
+from bench.consumption import read
 from bench.crash import CONSUMERS, Verdict, submit_claims, verify
 from bench.harness import log_in, new_run, start_system
-from contracts import topics
 from runtime import loop
 from runtime.system import System
 from runtime.tansu import free_port
-
-RECEIVED = re.compile(r"^faststream_received_messages_total\{([^}]*)\} (\S+)$", re.MULTILINE)
-# Every instance reads all of fse.auth without a group (session revocations): messages received there
-# show nothing about the instance's share of a consumer group's partitions.
-EVERY_INSTANCE = f'handler="{topics.AUTH}"'
-
-
-def consumed(url: str) -> float:
-    """Messages this instance has received on the claim path, from its /metrics."""
-    try:
-        text = httpx.get(f"{url}/metrics", timeout=5).text
-    except httpx.HTTPError:
-        return 0.0
-    return sum(float(v) for labels, v in RECEIVED.findall(text) if EVERY_INSTANCE not in labels)
 
 
 def start_twin(system: System, service: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -82,7 +67,7 @@ async def scale_out(
         shares: dict[str, tuple[float, float]] = {}
         deadline = time.monotonic() + drain_seconds
         while time.monotonic() < deadline:
-            shares = {s: (consumed(system.url(s)), consumed(url)) for s, (_p, url) in twins.items()}
+            shares = {s: (read(system.url(s)).messages, read(url).messages) for s, (_p, url) in twins.items()}
             if all(a > 0 and b > 0 for a, b in shares.values()):
                 break
             await asyncio.sleep(1)

@@ -12,6 +12,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from faststream.specification.asyncapi.site import ASYNCAPI_TRY_IT_PLUGIN_URL
 
+from bench import consumption
 from contracts import topics
 from contracts.claims import ClaimSubmittedV1
 from contracts.common import ClaimContent
@@ -179,3 +180,6 @@ def test_each_service_shows_health_metrics_and_its_documents(system: System, ser
 def test_consumers_report_per_handler_metrics(system: System) -> None:
     metrics = httpx.get(f"{system.url('claims')}/metrics").text
     assert 'faststream_received_messages_total{app_name="claims"' in metrics
+    # what the benchmark reads (bench.consumption): the claims path's events, in batches of one or more
+    done = consumption.parse(metrics)
+    assert 0 < done.batches <= done.messages

@@ -1,4 +1,4 @@
-"""The benchmark's CPU accounting: /proc readings per process, divided by the claims decided."""
+"""The benchmark's accounting per claim decided: CPU from /proc, consumer batches from /metrics."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 
+from bench import consumption
 from bench.stats import cpu_per_claim, cpu_seconds
 
 
@@ -23,3 +24,27 @@ def test_cpu_per_claim_divides_each_process_and_sums() -> None:
     line = cpu_per_claim({"claims": 1.0, "broker": 2.0}, {"claims": 1.5, "broker": 2.25}, 100)
     assert line == "claims 5.00, broker 2.50; total 7.50"
     assert cpu_per_claim({"claims": 1.0}, {"claims": 2.0}, 0) == "n/a"
+
+
+METRICS = """\
+# HELP faststream_received_messages_total Count of received messages by broker and handler
+faststream_received_messages_total{app_name="claims",broker="kafka",handler="fse.eligibility"} 30.0
+faststream_received_messages_total{app_name="claims",broker="kafka",handler="fse.tariff"} 12.0
+faststream_received_messages_total{app_name="claims",broker="kafka",handler="fse.auth"} 500.0
+faststream_received_processed_messages_duration_seconds_bucket{app_name="claims",le="0.005"} 3.0
+faststream_received_processed_messages_duration_seconds_count{app_name="claims",handler="fse.eligibility"} 3.0
+faststream_received_processed_messages_duration_seconds_count{app_name="claims",handler="fse.tariff"} 4.0
+faststream_received_processed_messages_duration_seconds_count{app_name="claims",handler="fse.auth"} 500.0
+"""
+
+
+def test_consumption_counts_the_claim_path_and_leaves_the_revocations_reader_out() -> None:
+    assert consumption.parse(METRICS) == consumption.Consumption(messages=42.0, batches=7.0)
+    assert consumption.parse("") == consumption.Consumption()
+
+
+def test_batches_per_claim_and_events_a_batch_between_two_readings() -> None:
+    before = {"claims": consumption.Consumption(10, 2), "tariff": consumption.Consumption(5, 5)}
+    after = {"claims": consumption.Consumption(52, 9), "tariff": consumption.Consumption(5, 5)}
+    assert consumption.batches_line(before, after, 14) == "claims 0.50 (6.0), tariff 0.00 (-)"
+    assert consumption.batches_line(before, after, 0) == "n/a"

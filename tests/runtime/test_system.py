@@ -1,8 +1,10 @@
-"""The system launcher's own embedded broker: its topics get the embedded partition count."""
+"""The system launcher's own embedded broker: its topics get the embedded partition count, and its
+threads keep to one CPU."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from aiokafka import AIOKafkaConsumer
 from contracts import topics
 from runtime.broker import EMBEDDED_PARTITIONS
 from runtime.system import System
+from runtime.tansu import EmbeddedBroker
 
 
 async def partitions_of(bootstrap: str, topic: str) -> int:
@@ -37,3 +40,16 @@ async def test_the_embedded_broker_gets_its_own_partition_count(
         )
     finally:
         system.stop()
+
+
+def test_the_embedded_broker_runs_every_thread_on_one_cpu() -> None:
+    allowed = os.sched_getaffinity(0)
+    broker = EmbeddedBroker().start()
+    try:
+        assert broker.process is not None
+        threads = [int(t) for t in os.listdir(f"/proc/{broker.process.pid}/task")]
+        used = {frozenset(os.sched_getaffinity(thread)) for thread in threads}
+    finally:
+        broker.stop()
+    assert len(threads) > 1  # its runtime's worker threads, started after the CPU was chosen
+    assert used == {frozenset({max(allowed)} if len(allowed) > 1 else allowed)}

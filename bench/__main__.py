@@ -1,8 +1,8 @@
 """`python -m bench`: the raw broker (4 hops, aiokafka, no logic) and the whole pipeline in one run, with
 the same number of claims; then receipt and decision latency at fixed offered loads; CPU per claim of
-each process for every pipeline run (idle polling during the run included), the batches each service's
-consumers handled per claim (bench.consumption), and where its decision latency went, hop by hop
-(bench.hops); then peak memory.
+each process for every pipeline run (idle polling included, read once the work the run caused is over),
+the batches each service's consumers handled per claim (bench.consumption), and where its decision
+latency went, hop by hop (bench.hops); then peak memory.
 
     python -m bench                      # 20,000 claims, 10 s at each offered load
     python -m bench --claims 2000 --duration 3   # a quick run
@@ -98,23 +98,29 @@ async def measure(args: argparse.Namespace, system: System) -> None:
     if system.broker is not None and system.broker.process is not None:
         pids["broker"] = system.broker.process.pid
 
-    def cpu_line(before: tuple[dict[str, float], tuple[int, int, int]], run: Run) -> str:
+    def cpu_line(before: tuple[dict[str, float], tuple[int, int, int]], run: Run, quiet: float) -> str:
         processes, ticks = before
         per_claim = cpu_per_claim(processes, cpu_seconds(pids), run.claims)
-        return f"    CPU per claim, ms: {per_claim} ({machine_share(ticks, machine_ticks())})"
+        share = machine_share(ticks, machine_ticks())
+        when = f"read {quiet:.1f} s after the last decision, once quiet"
+        return f"    CPU per claim, ms: {per_claim} ({share}; {when})"
 
     def consumed() -> dict[str, consumption.Consumption]:
         return {name: consumption.read(system.url(name)) for name in system.processes if name != "auth"}
 
     async def measured(label: str, load_run: Awaitable[Run]) -> Run:
-        """`load_run` awaited between two readings, with what each process did for it printed."""
+        """`load_run` between two readings, each taken once the services are quiet (nothing consumed or
+        published for a second): what a run leaves to do after its last decision (its e-mails, the
+        relays' last sends) is counted in that run, not in the next one."""
+        await consumption.settle(consumed)
         before, batches = (cpu_seconds(pids), machine_ticks()), await asyncio.to_thread(consumed)
         run = await load_run
+        quiet = await consumption.settle(consumed)
         print(line(f"{label}, intake over {run.intake}", run), flush=True)
-        print(cpu_line(before, run), flush=True)
+        print(cpu_line(before, run, quiet), flush=True)
         after = await asyncio.to_thread(consumed)
-        batches_line = consumption.batches_line(batches, after, run.claims)
-        print(f"    batches per claim (events a batch): {batches_line}", flush=True)
+        per_claim = consumption.batches_line(batches, after, run.claims)
+        print(f"    batches per claim (events a batch): {per_claim}", flush=True)
         print(hops_line(run), flush=True)
         return run
 

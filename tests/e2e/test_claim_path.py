@@ -183,3 +183,4 @@ def test_consumers_report_per_handler_metrics(system: System) -> None:
     # what the benchmark reads (bench.consumption): the claims path's events, in batches of one or more
     done = consumption.parse(metrics)
     assert 0 < done.batches <= done.messages
+    assert done.published > 0  # its outbox relay's events (ClaimReceived and the decisions)

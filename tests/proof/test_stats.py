@@ -35,11 +35,13 @@ faststream_received_processed_messages_duration_seconds_bucket{app_name="claims"
 faststream_received_processed_messages_duration_seconds_count{app_name="claims",handler="fse.eligibility"} 3.0
 faststream_received_processed_messages_duration_seconds_count{app_name="claims",handler="fse.tariff"} 4.0
 faststream_received_processed_messages_duration_seconds_count{app_name="claims",handler="fse.auth"} 500.0
+# HELP fse_outbox_published_total events published by the outbox relay
+fse_outbox_published_total 17.0
 """
 
 
 def test_consumption_counts_the_claim_path_and_leaves_the_revocations_reader_out() -> None:
-    assert consumption.parse(METRICS) == consumption.Consumption(messages=42.0, batches=7.0)
+    assert consumption.parse(METRICS) == consumption.Consumption(messages=42.0, batches=7.0, published=17.0)
     assert consumption.parse("") == consumption.Consumption()
 
 
@@ -48,3 +50,24 @@ def test_batches_per_claim_and_events_a_batch_between_two_readings() -> None:
     after = {"claims": consumption.Consumption(52, 9), "tariff": consumption.Consumption(5, 5)}
     assert consumption.batches_line(before, after, 14) == "claims 0.50 (6.0), tariff 0.00 (-)"
     assert consumption.batches_line(before, after, 0) == "n/a"
+
+
+async def test_settle_waits_until_two_readings_are_the_same() -> None:
+    readings = iter([{"claims": consumption.Consumption(n, n, n)} for n in (1, 2, 3, 3, 4)])
+    taken: list[dict[str, consumption.Consumption]] = []
+
+    def read() -> dict[str, consumption.Consumption]:
+        taken.append(next(readings))
+        return taken[-1]
+
+    await consumption.settle(read, interval=0.001)
+    assert [r["claims"].messages for r in taken] == [1, 2, 3, 3]
+
+
+async def test_settle_gives_up_after_its_limit_when_work_never_stops() -> None:
+    count = iter(range(1_000_000))
+
+    def read() -> dict[str, consumption.Consumption]:
+        return {"claims": consumption.Consumption(next(count))}
+
+    assert await consumption.settle(read, interval=0.001, limit=0.05) >= 0.05

@@ -112,13 +112,12 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         """`load_run` between two readings, each taken once the services are quiet (nothing consumed or
         published for a second): what a run leaves to do after its last decision (its e-mails, the
         relays' last sends) is counted in that run, not in the next one."""
-        await consumption.settle(consumed)
-        before, batches = (cpu_seconds(pids), machine_ticks()), await asyncio.to_thread(consumed)
+        _waited, batches = await consumption.settle(consumed)
+        before = cpu_seconds(pids), machine_ticks()
         run = await load_run
-        quiet = await consumption.settle(consumed)
+        quiet, after = await consumption.settle(consumed)
         print(line(f"{label}, intake over {run.intake}", run), flush=True)
         print(cpu_line(before, run, quiet), flush=True)
-        after = await asyncio.to_thread(consumed)
         per_claim = consumption.batches_line(batches, after, run.claims)
         print(f"    batches per claim (events a batch): {per_claim}", flush=True)
         print(hops_line(run), flush=True)

@@ -70,10 +70,10 @@ def batches_line(before: dict[str, Consumption], after: dict[str, Consumption], 
 
 async def settle(
     read: Callable[[], dict[str, Consumption]], interval: float = 1.0, limit: float = 60.0
-) -> float:
+) -> tuple[float, dict[str, Consumption]]:
     """Wait until two readings `interval` apart are the same (nothing consumed or published meanwhile:
-    the work of the last run is over), for at most `limit` seconds; the seconds waited. `read` runs on a
-    worker thread (it makes HTTP requests)."""
+    the work of the last run is over), for at most `limit` seconds; the seconds waited and the last
+    reading. `read` runs on a worker thread (it makes HTTP requests)."""
     started = time.monotonic()
     last = await asyncio.to_thread(read)
     while time.monotonic() - started < limit:
@@ -82,4 +82,4 @@ async def settle(
         if now == last:
             break
         last = now
-    return time.monotonic() - started
+    return time.monotonic() - started, last

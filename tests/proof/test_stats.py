@@ -60,8 +60,9 @@ async def test_settle_waits_until_two_readings_are_the_same() -> None:
         taken.append(next(readings))
         return taken[-1]
 
-    await consumption.settle(read, interval=0.001)
+    _waited, last = await consumption.settle(read, interval=0.001)
     assert [r["claims"].messages for r in taken] == [1, 2, 3, 3]
+    assert last == {"claims": consumption.Consumption(3, 3, 3)}
 
 
 async def test_settle_gives_up_after_its_limit_when_work_never_stops() -> None:
@@ -70,4 +71,5 @@ async def test_settle_gives_up_after_its_limit_when_work_never_stops() -> None:
     def read() -> dict[str, consumption.Consumption]:
         return {"claims": consumption.Consumption(next(count))}
 
-    assert await consumption.settle(read, interval=0.001, limit=0.05) >= 0.05
+    waited, _last = await consumption.settle(read, interval=0.001, limit=0.05)
+    assert waited >= 0.05

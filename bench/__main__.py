@@ -32,7 +32,7 @@ from bench.stats import (
     percentile,
 )
 from bench.watch import DecisionWatcher
-from runtime import loop
+from runtime import heap, loop
 from runtime.system import System
 
 
@@ -113,6 +113,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         published for a second): what a run leaves to do after its last decision (its e-mails, the
         relays' last sends) is counted in that run, not in the next one."""
         _waited, batches = await consumption.settle(consumed)
+        heap.freeze()  # the measuring side pauses no more than the services do (runtime.heap)
         before = cpu_seconds(pids), machine_ticks()
         run = await load_run
         quiet, after = await consumption.settle(consumed)

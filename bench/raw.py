@@ -14,7 +14,7 @@ from multiprocessing.synchronize import Event
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from runtime import loop
+from runtime import heap, loop
 from runtime.broker import ensure_topics
 
 HOPS = 4
@@ -50,6 +50,7 @@ async def _relay(bootstrap: str, source: str, target: str, ready: Event) -> None
     inbound, outbound = consumer(bootstrap, source, f"raw-{source}"), producer(bootstrap)
     await inbound.start()
     await outbound.start()
+    heap.freeze()  # as every service does once started (runtime.heap)
     try:
         while True:
             batches = await inbound.getmany(timeout_ms=FETCH_WAIT_MS)

@@ -21,7 +21,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
-from runtime import crypto, db, logs, loop, revocations
+from runtime import crypto, db, heap, logs, loop, revocations
 from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, make_broker
 from runtime.db import Sessions
 from runtime.http import (
@@ -84,7 +84,9 @@ async def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def build_app(definition: ServiceDefinition) -> FastAPI:
+def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> FastAPI:
+    """The service's application; `freeze_heap` for a process of its own (`serve`), once started
+    (runtime.heap: not for applications started inside a test process, whose objects it would keep)."""
     settings = definition.settings
     crypto.configure(settings.resolved_data_key())
     registry = CollectorRegistry()
@@ -129,6 +131,12 @@ def build_app(definition: ServiceDefinition) -> FastAPI:
         for hook in definition.on_startup:
             await hook(runtime)
         await broker.start()
+        if freeze_heap:
+            Gauge(
+                "fse_gc_frozen_objects",
+                "objects loaded at start-up, kept out of the garbage collector's passes (runtime.heap)",
+                registry=registry,
+            ).set(heap.freeze())
         log.info("%s started on %s:%d", settings.service_name, settings.http_host, settings.http_port)
         try:
             yield
@@ -191,7 +199,7 @@ def _metrics(runtime: Runtime) -> None:
 def serve(definition: ServiceDefinition) -> None:
     settings = definition.settings
     logs.setup(settings.service_name)
-    app = build_app(definition)
+    app = build_app(definition, freeze_heap=True)
     config = uvicorn.Config(
         app,
         host=settings.http_host,

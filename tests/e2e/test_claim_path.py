@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -167,7 +168,11 @@ def test_each_service_shows_health_metrics_and_its_documents(system: System, ser
         health = client.get("/health")
         assert health.status_code == 200
         assert health.json()["checks"] == {"database": True, "broker": True}
-        assert "fse_outbox_published_total" in client.get("/metrics").text
+        metrics = client.get("/metrics").text
+        assert "fse_outbox_published_total" in metrics
+        frozen = re.search(r"^fse_gc_frozen_objects (\S+)$", metrics, re.MULTILINE)
+        assert frozen, "fse_gc_frozen_objects"
+        assert float(frozen.group(1)) > 50_000  # its libraries and schemas (runtime.heap)
         assert client.get("/openapi.json").json()["info"]["title"].startswith("FSE")
         asyncapi = client.get("/asyncapi.json").json()
         assert asyncapi["asyncapi"].startswith("3.")

@@ -4,14 +4,19 @@ submission id, refusals naming the field and the reason."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from contracts import topics
 from contracts.claims import ClaimSubmittedV1
 from contracts.common import ClaimContent
+from contracts.envelope import Envelope
 from runtime.messaging.consumer import MessageRejectedError
 from runtime.security import Role
 from services.claims.adapters.signing import receipt_signer
+from services.claims.entrypoints.stream import subscriptions
 from services.claims.service_layer.intake import receive_transmission
 from tests.claims.conftest import Claims, claim_body
 
@@ -129,3 +134,49 @@ async def test_over_http_the_deadline_is_midnight_in_monaco_across_a_time_change
     late = await claims.client.post("/claims", json=claim_body(act), headers=claims.headers())
     assert late.status_code == 422
     assert late.json()["detail"]["code"] == "DEADLINE_EXCEEDED"
+
+
+class _Counting:
+    """A unit's connection that notes each statement it executes, for counting reads."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self.executed: list[Any] = []
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        self.executed.append(statement)
+        return await self._session.execute(statement, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+
+async def test_a_run_of_kafka_transmissions_reads_earlier_receipts_at_once(claims: Claims) -> None:
+    """As the consumer calls them: the subscription's prefetch for the run, then each event. A
+    transmission sent again, earlier or within the same run, gets its first receipt back; only the one
+    whose first copy was stored within the run reads again."""
+    [subscription] = [s for s in subscriptions(claims.runtime) if s.topic == topics.CLAIM_SUBMISSIONS]
+    prefetch, handle = subscription.prefetch[ClaimSubmittedV1], subscription.handlers[ClaimSubmittedV1]
+    token = claims.token("prt-1")
+    first, second, third = (ClaimContent.model_validate(claim_body()) for _ in range(3))
+    stored = ClaimSubmittedV1(access_token=token, claim=first)
+    async with claims.runtime.uow() as unit:
+        await handle(unit, Envelope.wrap(stored, source="test", subject="s"), stored)
+    run = [ClaimSubmittedV1(access_token=token, claim=c) for c in (first, second, second, third)]
+
+    async with claims.runtime.uow() as unit:
+        counting = _Counting(unit.session)
+        unit.session = cast(AsyncConnection, counting)
+        await prefetch(unit, run)
+        for event in run:
+            await handle(unit, Envelope.wrap(event, source="test", subject="s"), event)
+
+    reads = [str(s) for s in counting.executed if "FROM claims" in str(s) and "submission_id" in str(s)]
+    assert len(reads) == 2  # the run's, then the second copy of `second` after its first was stored
+    assert "IN (" in reads[0]
+    received = await claims.outbox("ClaimReceived")
+    assert [r["data"]["claim"]["submission_id"] for r in received] == [
+        first.submission_id,
+        second.submission_id,
+        third.submission_id,
+    ]

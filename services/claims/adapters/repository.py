@@ -32,6 +32,10 @@ _STATES = select(claims.c.reference, claims.c.practitioner_id, claims.c.status).
 _BY_SUBMISSION = select(claims).where(
     claims.c.practitioner_id == bindparam("practitioner"), claims.c.submission_id == bindparam("submission")
 )
+_BY_SUBMISSIONS = select(claims).where(  # each pair wanted, and any other pair of those values: filtered
+    claims.c.practitioner_id.in_(bindparam("practitioners", expanding=True)),
+    claims.c.submission_id.in_(bindparam("submissions", expanding=True)),
+)
 _SET_STATUS = (
     update(claims)
     .where(claims.c.reference == bindparam("ref"))
@@ -80,11 +84,30 @@ class ClaimRepository:
                 "patient_fingerprint": fingerprint(patient_key(content.fund.value, content.matricule)),
             },
         )
+        if self._unit is not None:  # read again if asked again: it exists now
+            submitted = self._unit.prefetched.get(_BY_SUBMISSIONS, {})
+            submitted.pop((receipt.practitioner_id, receipt.submission_id), None)
         await self._changed(receipt.reference, receipt.practitioner_id, Status.RECEIVED, receipt.received_at)
 
     async def by_submission(self, practitioner_id: str, submission_id: str) -> Any:
+        prefetched = self._unit.prefetched.get(_BY_SUBMISSIONS, {}) if self._unit is not None else {}
+        if (practitioner_id, submission_id) in prefetched:
+            return prefetched[(practitioner_id, submission_id)]
         params = {"practitioner": practitioner_id, "submission": submission_id}
         return (await self.session.execute(_BY_SUBMISSION, params)).one_or_none()
+
+    async def prefetch_submissions(self, wanted: Sequence[tuple[str, str]]) -> None:
+        """Read the claims of a run of (practitioner, submission id) pairs in one statement, for
+        `by_submission` within this unit to answer from until a claim of one of them is added."""
+        if self._unit is None or not wanted:
+            return
+        params = {
+            "practitioners": list(dict.fromkeys(p for p, _ in wanted)),
+            "submissions": list(dict.fromkeys(s for _, s in wanted)),
+        }
+        rows = await self.session.execute(_BY_SUBMISSIONS, params)
+        found = {(row.practitioner_id, row.submission_id): row for row in rows}
+        self._unit.prefetched.setdefault(_BY_SUBMISSIONS, {}).update({key: found.get(key) for key in wanted})
 
     async def get(self, reference: str) -> Any:
         return await self._read(_BY_REFERENCES, _BY_REFERENCE, reference)

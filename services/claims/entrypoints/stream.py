@@ -16,7 +16,7 @@ from runtime.service import Runtime
 from services.claims.adapters import clock
 from services.claims.adapters.signing import receipt_signer
 from services.claims.service_layer import decisions
-from services.claims.service_layer.intake import receive_transmission
+from services.claims.service_layer.intake import prefetch_transmissions, receive_transmission
 from services.claims.service_layer.payments import on_payment_issued
 
 
@@ -24,9 +24,17 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     async def on_claim_submitted(unit: Unit, _envelope: Envelope, event: ClaimSubmittedV1) -> None:
         await receive_transmission(unit, event, clock.now(runtime), runtime.verifier, receipt_signer(runtime))
 
+    async def prefetch_submitted(unit: Unit, events: Sequence[ClaimSubmittedV1]) -> None:
+        await prefetch_transmissions(unit, events, runtime.verifier)
+
     group = "claims"
     return [
-        Subscription(topics.CLAIM_SUBMISSIONS, group, {ClaimSubmittedV1: on_claim_submitted}),
+        Subscription(
+            topics.CLAIM_SUBMISSIONS,
+            group,
+            {ClaimSubmittedV1: on_claim_submitted},
+            prefetch={ClaimSubmittedV1: prefetch_submitted},
+        ),
         Subscription(
             topics.ELIGIBILITY,
             group,

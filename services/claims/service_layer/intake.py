@@ -3,6 +3,7 @@ signed receipt. Every FSE records who entered it (the practitioner or an assista
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,6 +84,23 @@ async def receive_claim(
         subject=receipt.reference,
     )
     return signed
+
+
+async def prefetch_transmissions(
+    unit: Unit, events: Sequence[ClaimSubmittedV1], verifier: TokenVerifier
+) -> None:
+    """The earlier receipts of a run of transmissions, read in one statement: a transmission sent
+    again gets its first receipt back (`receive_claim`). A token that does not verify is left to
+    `receive_transmission` to refuse."""
+    wanted: list[tuple[str, str]] = []
+    for event in events:
+        try:
+            practitioner_id = verifier.verify(event.access_token).practitioner_id
+        except InvalidTokenError:
+            continue
+        if practitioner_id:
+            wanted.append((practitioner_id, event.claim.submission_id))
+    await ClaimRepository.of(unit).prefetch_submissions(wanted)
 
 
 async def receive_transmission(

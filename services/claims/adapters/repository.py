@@ -84,17 +84,12 @@ class ClaimRepository:
                 "patient_fingerprint": fingerprint(patient_key(content.fund.value, content.matricule)),
             },
         )
-        if self._unit is not None:  # read again if asked again: it exists now
-            submitted = self._unit.prefetched.get(_BY_SUBMISSIONS, {})
-            submitted.pop((receipt.practitioner_id, receipt.submission_id), None)
+        self._forget(_BY_SUBMISSIONS, (receipt.practitioner_id, receipt.submission_id))  # it exists now
         await self._changed(receipt.reference, receipt.practitioner_id, Status.RECEIVED, receipt.received_at)
 
     async def by_submission(self, practitioner_id: str, submission_id: str) -> Any:
-        prefetched = self._unit.prefetched.get(_BY_SUBMISSIONS, {}) if self._unit is not None else {}
-        if (practitioner_id, submission_id) in prefetched:
-            return prefetched[(practitioner_id, submission_id)]
         params = {"practitioner": practitioner_id, "submission": submission_id}
-        return (await self.session.execute(_BY_SUBMISSION, params)).one_or_none()
+        return await self._read(_BY_SUBMISSIONS, _BY_SUBMISSION, (practitioner_id, submission_id), params)
 
     async def prefetch_submissions(self, wanted: Sequence[tuple[str, str]]) -> None:
         """Read the claims of a run of (practitioner, submission id) pairs in one statement, for
@@ -110,12 +105,12 @@ class ClaimRepository:
         self._unit.prefetched.setdefault(_BY_SUBMISSIONS, {}).update({key: found.get(key) for key in wanted})
 
     async def get(self, reference: str) -> Any:
-        return await self._read(_BY_REFERENCES, _BY_REFERENCE, reference)
+        return await self._read(_BY_REFERENCES, _BY_REFERENCE, reference, {"ref": reference})
 
     async def state(self, reference: str) -> Any:
         """Reference, practitioner and status only: what deciding whether to go on needs (the content
         is encrypted, so reading it costs a decryption)."""
-        return await self._read(_STATES, _STATE, reference)
+        return await self._read(_STATES, _STATE, reference, {"ref": reference})
 
     async def prefetch(self, references: Sequence[str], *, content: bool) -> None:
         """Read the claims of a run of events in one statement (`get` with `content`, else `state`),
@@ -126,11 +121,17 @@ class ClaimRepository:
         found = {row.reference: row for row in await self.session.execute(many, {"refs": list(references)})}
         self._unit.prefetched.setdefault(many, {}).update({ref: found.get(ref) for ref in references})
 
-    async def _read(self, many: Any, one: Any, reference: str) -> Any:
+    async def _read(self, many: Any, one: Any, key: Any, params: dict[str, Any]) -> Any:
+        """What `many` prefetched for `key` in this unit, else `one` run with `params`."""
         prefetched = self._unit.prefetched.get(many, {}) if self._unit is not None else {}
-        if reference in prefetched:
-            return prefetched[reference]
-        return (await self.session.execute(one, {"ref": reference})).one_or_none()
+        if key in prefetched:
+            return prefetched[key]
+        return (await self.session.execute(one, params)).one_or_none()
+
+    def _forget(self, many: Any, key: Any) -> None:
+        """Read `key` from the database again if asked again in this unit: it has been written."""
+        if self._unit is not None:
+            self._unit.prefetched.get(many, {}).pop(key, None)
 
     async def set_status(
         self,
@@ -172,8 +173,8 @@ class ClaimRepository:
     ) -> None:
         if self._unit is None:
             raise RuntimeError("a claim changes only within a unit of work: ClaimRepository.of(unit)")
-        for many in (_BY_REFERENCES, _STATES):  # read again if read again: it has changed
-            self._unit.prefetched.get(many, {}).pop(reference, None)
+        for many in (_BY_REFERENCES, _STATES):
+            self._forget(many, reference)
         self._unit.append(
             status_changes,
             {

@@ -146,7 +146,7 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
             await _bounded(runtime.offsets.flush(), "offset commits")
             await _bounded(broker.stop(), "broker")
             await _bounded(relay.stop(), "outbox relay")
-            sessions.dispose()
+            await _bounded(sessions.close(), "database sessions")
             await _bounded(engine.dispose(), "database engine")
 
     app = FastAPI(title=definition.title, version="1", lifespan=lifespan)

@@ -92,11 +92,48 @@ async def test_the_wal_is_copied_into_the_database_on_a_worker(
         monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 0.0)
         async with sessions.writing() as session:
             await session.execute(insert(items), {"id": 50})
+        await sessions.close()  # lets the checkpoint in progress finish
         assert copied_on, "no checkpoint once CHECKPOINT_SECONDS had passed"
         assert threading.get_ident() not in copied_on
         # The database file alone, without its WAL, holds what was committed before the checkpoint.
         assert rows_in_the_file_alone() == 51
     finally:
+        sessions.dispose()
+        await engine.dispose()
+
+
+async def test_a_commit_does_not_wait_for_the_checkpoint_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'slow.db'}")
+    sessions = db.sessions(engine)
+    copying, go_on = threading.Event(), threading.Event()
+    copy_wal = db._LoopSqlite._copy_wal
+
+    def slow(self: Any) -> None:
+        copying.set()
+        go_on.wait(30)
+        copy_wal(self)
+
+    monkeypatch.setattr(db._LoopSqlite, "_copy_wal", slow)
+    monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 0.0)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+
+        async def write(number: int) -> None:
+            async with sessions.writing() as session:
+                await session.execute(insert(items), {"id": number})
+
+        await asyncio.wait_for(write(1), 5)  # starts a checkpoint, which stays in progress...
+        assert await asyncio.to_thread(copying.wait, 5)
+        await asyncio.wait_for(write(2), 5)  # ...and neither that commit nor the next waited for it
+        async with sessions() as session:
+            assert (await session.execute(select(items.c.id))).scalars().all() == [1, 2]
+        go_on.set()
+        await asyncio.wait_for(sessions.close(), 5)
+    finally:
+        go_on.set()
         sessions.dispose()
         await engine.dispose()
 

@@ -34,7 +34,7 @@ async def run(paths: list[Path], settings: Settings) -> int:
             )
             failed = failed or bool(report.errors)
     finally:
-        sessions.dispose()
+        await sessions.close()
         await engine.dispose()
     return 1 if failed else 0
 

@@ -316,10 +316,12 @@ class Sessions:
             self._sqlite.engine.dispose()
 
     async def close(self) -> None:
-        """Let the checkpoint in progress finish (SQLite), then `dispose`."""
-        if self._sqlite is not None:
-            await self._sqlite.settle()
-        self.dispose()
+        """Let the checkpoint in progress finish (SQLite), then `dispose` (even if that wait is cut short)."""
+        try:
+            if self._sqlite is not None:
+                await self._sqlite.settle()
+        finally:
+            self.dispose()
 
 
 def sessions(engine: AsyncEngine) -> Sessions:

@@ -1,4 +1,5 @@
-"""Waiting on conditions (never sleeping a fixed time) and reading topics without joining a group."""
+"""Waiting on conditions (never sleeping a fixed time), reading topics without joining a group, and
+counting the statements a unit executes."""
 
 from __future__ import annotations
 
@@ -67,3 +68,19 @@ async def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list
             for items in (await consumer.getmany(timeout_ms=200)).values():
                 records.extend(items)
         return records
+
+
+class Counting:
+    """A unit's connection that notes each statement it executes with its parameters (a list for
+    several rows at once), then executes it on the real connection."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self.executed: list[tuple[Any, Any]] = []
+
+    async def execute(self, statement: Any, parameters: Any = None, **kwargs: Any) -> Any:
+        self.executed.append((statement, parameters))
+        return await self._session.execute(statement, parameters, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)

@@ -65,10 +65,12 @@ class GroupCommit:
         async with self._uow() as unit:
             for work, _future in group:
                 try:
-                    async with unit.part():
-                        outcomes.append((await work(unit), None))
+                    async with unit.part():  # may fail on leaving: its deferred writes run then
+                        result = await work(unit)
                 except Exception as error:
                     outcomes.append((None, error))
+                else:
+                    outcomes.append((result, None))
         self.transactions += 1
         return outcomes
 

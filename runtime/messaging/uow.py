@@ -4,13 +4,14 @@ and the ids of the events it consumed (inbox), so that none of them can diverge 
 from __future__ import annotations
 
 import functools
+import itertools
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Insert, Table
+from sqlalchemy import Executable, Insert, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Envelope, Payload
@@ -30,6 +31,7 @@ class Unit:
         self._source = source
         self._outbox: list[dict[str, Any]] = []
         self._appended: list[tuple[Table, dict[str, Any]]] = []
+        self._deferred: list[tuple[Executable, dict[str, Any]]] = []
         self._after: list[Callable[[], None]] = []
         self.prefetched: dict[Any, Any] = {}  # a consumer's reads for the run of events at hand
 
@@ -71,6 +73,20 @@ class Unit:
         reads before the commit, such as a history. Undone with its part, like an event."""
         self._appended.append((table, row))
 
+    def defer(self, statement: Executable, params: dict[str, Any]) -> None:
+        """Run `statement` with `params` later in this unit, in one statement with the deferred runs of
+        that same statement that follow it (a statement a row costs ~1.5-2 times more a row): at
+        `write_deferred`, which whoever reads what it writes calls before reading, at the end of its
+        part, or at commit. Undone with its part, like an appended row. Each run takes the same keys."""
+        self._deferred.append((statement, params))
+
+    async def write_deferred(self) -> None:
+        """Run the deferred statements now, in the order they were deferred."""
+        deferred, self._deferred = self._deferred, []
+        for _statement, run in itertools.groupby(deferred, key=lambda item: id(item[0])):
+            statements = list(run)
+            await self.session.execute(statements[0][0], [params for _same, params in statements])
+
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once this unit has committed (not at all if it, or its part, is undone): for
         what a process keeps in memory of what it has just written."""
@@ -78,16 +94,20 @@ class Unit:
 
     @asynccontextmanager
     async def part(self) -> AsyncIterator[None]:
-        """A part of this unit that fails alone: on an error its writes (a savepoint), its appended rows,
-        the events it emitted and its after-commit actions are undone, and the rest of the unit stands."""
+        """A part of this unit that fails alone: on an error its writes (a savepoint, its deferred
+        statements run inside it), its appended rows, the events it emitted and its after-commit actions
+        are undone, and the rest of the unit stands."""
+        await self.write_deferred()  # what the unit deferred before the part is not the part's
         marks = len(self._outbox), len(self._appended), len(self._after)
         try:
             async with self.session.begin_nested():
                 yield
+                await self.write_deferred()
         except BaseException:
             del self._outbox[marks[0] :]
             del self._appended[marks[1] :]
             del self._after[marks[2] :]
+            self._deferred.clear()
             raise
 
     @property
@@ -111,7 +131,9 @@ class Unit:
         return set((await self.session.execute(statement, rows)).scalars())
 
     async def flush(self) -> None:
-        """Write the appended rows (in the order they were appended, per table) and the events."""
+        """Write the deferred statements, the appended rows (in the order they were appended, per
+        table) and the events."""
+        await self.write_deferred()
         rows: dict[tuple[Table, tuple[str, ...]], list[dict[str, Any]]] = {}
         for table, row in self._appended:
             rows.setdefault((table, tuple(row)), []).append(row)

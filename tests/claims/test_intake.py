@@ -4,7 +4,7 @@ submission id, refusals naming the field and the reason."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +19,7 @@ from services.claims.adapters.signing import receipt_signer
 from services.claims.entrypoints.stream import subscriptions
 from services.claims.service_layer.intake import receive_transmission
 from tests.claims.conftest import Claims, claim_body
+from tests.helpers import Counting
 
 
 async def test_an_assistant_transmits_for_the_practitioner_and_is_recorded(claims: Claims) -> None:
@@ -136,21 +137,6 @@ async def test_over_http_the_deadline_is_midnight_in_monaco_across_a_time_change
     assert late.json()["detail"]["code"] == "DEADLINE_EXCEEDED"
 
 
-class _Counting:
-    """A unit's connection that notes each statement it executes, for counting reads."""
-
-    def __init__(self, session: Any) -> None:
-        self._session = session
-        self.executed: list[Any] = []
-
-    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        self.executed.append(statement)
-        return await self._session.execute(statement, *args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._session, name)
-
-
 async def test_a_run_of_kafka_transmissions_reads_earlier_receipts_at_once(claims: Claims) -> None:
     """As the consumer calls them: the subscription's prefetch for the run, then each event. A
     transmission sent again, earlier or within the same run, gets its first receipt back; only the one
@@ -165,13 +151,14 @@ async def test_a_run_of_kafka_transmissions_reads_earlier_receipts_at_once(claim
     run = [ClaimSubmittedV1(access_token=token, claim=c) for c in (first, second, second, third)]
 
     async with claims.runtime.uow() as unit:
-        counting = _Counting(unit.session)
+        counting = Counting(unit.session)
         unit.session = cast(AsyncConnection, counting)
         await prefetch(unit, run)
         for event in run:
             await handle(unit, Envelope.wrap(event, source="test", subject="s"), event)
 
-    reads = [str(s) for s in counting.executed if "FROM claims" in str(s) and "submission_id" in str(s)]
+    statements = [str(statement) for statement, _parameters in counting.executed]
+    reads = [s for s in statements if "FROM claims" in s and "submission_id" in s]
     assert len(reads) == 2  # the run's, then the second copy of `second` after its first was stored
     assert "IN (" in reads[0]
     received = await claims.outbox("ClaimReceived")

@@ -1,22 +1,25 @@
 """Group commit on SQLite and PostgreSQL: concurrent units share a transaction, and a part that fails
-takes only its own writes, appended rows, events and after-commit actions with it."""
+takes only its own writes (made at once or deferred), appended rows, events and after-commit actions
+with it. Deferred statements run in order, a run of the same statement at once."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, select
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Payload
 from runtime import db
 from runtime.messaging.grouped import GroupCommit
 from runtime.messaging.tables import messaging_tables
 from runtime.messaging.uow import Unit, UnitOfWork
+from tests.helpers import Counting
 
 
 class Stored(Payload):
@@ -69,11 +72,17 @@ async def setup(database_url: str) -> AsyncIterator[Setup]:
     await engine.dispose()
 
 
-def store(setup: Setup, n: int, fail: bool = False, history: int | None = None) -> Any:
-    """Writes row n, appends history n (or `history`: None is refused at commit) and emits k<n>."""
+def store(
+    setup: Setup, n: int, fail: bool = False, history: int | None = None, deferred: bool = False
+) -> Any:
+    """Writes row n (at once, or `deferred`), appends history n (or `history`: None is refused at
+    commit) and emits k<n>."""
 
     async def work(unit: Unit) -> int:
-        await unit.session.execute(setup.rows.insert(), {"n": n})
+        if deferred:
+            unit.defer(setup.rows.insert(), {"n": n})
+        else:
+            await unit.session.execute(setup.rows.insert(), {"n": n})
         unit.append(setup.history, {"n": n if history is None else history})
         unit.emit(Stored(n=n), subject=f"k{n}")
         unit.after_commit(lambda: setup.done.append(n))
@@ -95,9 +104,10 @@ async def test_concurrent_callers_share_one_transaction_and_get_their_own_result
     assert sorted(keys) == sorted(f"k{n}" for n in range(50))
 
 
-async def test_a_failing_part_loses_only_its_own_writes_and_events(setup: Setup) -> None:
-    works = [store(setup, n, fail=n == 3) for n in range(6)]
-    works.append(store(setup, 4))  # the same key again: refused by the database, alone
+@pytest.mark.parametrize("deferred", [False, True], ids=["at once", "deferred"])
+async def test_a_failing_part_loses_only_its_own_writes_and_events(setup: Setup, deferred: bool) -> None:
+    works = [store(setup, n, fail=n == 3, deferred=deferred) for n in range(6)]
+    works.append(store(setup, 4, deferred=deferred))  # the same key again: refused by the database, alone
     outcomes = await asyncio.gather(*(setup.grouped.run(w) for w in works), return_exceptions=True)
 
     assert outcomes[:3] == [0, 10, 20]
@@ -146,3 +156,36 @@ async def test_a_caller_alone_is_written_at_once(setup: Setup) -> None:
     rows, keys = await setup.stored()
     assert rows == {1, 2}
     assert sorted(keys) == ["k1", "k2"]
+
+
+async def test_deferred_statements_run_in_order_a_run_of_the_same_at_once(setup: Setup) -> None:
+    insert, update = setup.rows.insert(), setup.rows.update().where(setup.rows.c.n == bindparam("old"))
+    async with setup.grouped._uow() as unit:
+        counting = Counting(unit.session)
+        unit.session = cast(AsyncConnection, counting)
+        for n in (1, 2, 3):
+            unit.defer(insert, {"n": n})
+        unit.defer(update, {"old": 3, "n": 30})  # after the insert of 3, which it needs
+        unit.defer(insert, {"n": 3})  # the key 3 is free again by then
+        assert counting.executed == []  # nothing yet
+        read = select(setup.rows.c.n).order_by(setup.rows.c.n)
+        await unit.write_deferred()
+        assert list((await unit.session.execute(read)).scalars()) == [1, 2, 3, 30]
+        runs = [(str(statement).split()[0], len(rows)) for statement, rows in counting.executed[:3]]
+        assert runs == [("INSERT", 3), ("UPDATE", 1), ("INSERT", 1)]
+        unit.defer(insert, {"n": 4})  # written at commit
+    rows, _keys = await setup.stored()
+    assert rows == {1, 2, 3, 4, 30}
+
+
+async def test_deferred_statements_of_an_undone_part_are_never_run(setup: Setup) -> None:
+    async with setup.grouped._uow() as unit:
+        unit.defer(setup.rows.insert(), {"n": 1})  # the unit's own, written before the part
+        with pytest.raises(ValueError, match="undone"):
+            async with unit.part():
+                unit.defer(setup.rows.insert(), {"n": 2})
+                raise ValueError("undone")
+        async with unit.part():
+            unit.defer(setup.rows.insert(), {"n": 3})
+    rows, _keys = await setup.stored()
+    assert rows == {1, 3}

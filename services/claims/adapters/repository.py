@@ -56,8 +56,10 @@ _INSERT_CLAIM = claims.insert()
 
 
 class ClaimRepository:
-    """Reads on any session; writes within a unit of work (`of`), whose commit writes the status
-    history of all its claims in one statement."""
+    """Reads on any session; writes within a unit of work (`of`). The writes of a run of events go
+    to the database together (`Unit.defer`): each claim added or changed, before this repository's next
+    read from the database (so that the unit reads what it wrote) or at commit; the status history of
+    all the unit's claims in one statement at commit."""
 
     def __init__(self, session: AsyncConnection, unit: Unit | None = None) -> None:
         self.session = session
@@ -68,7 +70,7 @@ class ClaimRepository:
         return cls(unit.session, unit)
 
     async def add(self, receipt: Receipt, content: ClaimContent) -> None:
-        await self.session.execute(
+        self._writing().defer(
             _INSERT_CLAIM,
             {
                 "reference": receipt.reference,
@@ -100,6 +102,7 @@ class ClaimRepository:
             "practitioners": list(dict.fromkeys(p for p, _ in wanted)),
             "submissions": list(dict.fromkeys(s for _, s in wanted)),
         }
+        await self._unit.write_deferred()
         rows = await self.session.execute(_BY_SUBMISSIONS, params)
         found = {(row.practitioner_id, row.submission_id): row for row in rows}
         self._unit.prefetched.setdefault(_BY_SUBMISSIONS, {}).update({key: found.get(key) for key in wanted})
@@ -118,6 +121,7 @@ class ClaimRepository:
         if self._unit is None or not references:
             return
         many = _BY_REFERENCES if content else _STATES
+        await self._unit.write_deferred()
         found = {row.reference: row for row in await self.session.execute(many, {"refs": list(references)})}
         self._unit.prefetched.setdefault(many, {}).update({ref: found.get(ref) for ref in references})
 
@@ -126,6 +130,8 @@ class ClaimRepository:
         prefetched = self._unit.prefetched.get(many, {}) if self._unit is not None else {}
         if key in prefetched:
             return prefetched[key]
+        if self._unit is not None:
+            await self._unit.write_deferred()  # what this unit wrote is read as written
         return (await self.session.execute(one, params)).one_or_none()
 
     def _forget(self, many: Any, key: Any) -> None:
@@ -144,7 +150,7 @@ class ClaimRepository:
         """Move a claim that has no final state yet to `status` (its decision time and canceller are
         set with it: both are empty until then)."""
         params = {"ref": claim.reference, "new_status": status.value, "at": decided_at, "by": cancelled_by}
-        await self.session.execute(_SET_STATUS, params)
+        self._writing().defer(_SET_STATUS, params)
         await self._changed(claim.reference, claim.practitioner_id, status, decided_at or datetime.now(UTC))
 
     async def decide(
@@ -165,17 +171,20 @@ class ClaimRepository:
             "why": reason,
         }
         params.update({f"amount_{name}": (amounts or {}).get(name) for name in AMOUNTS})
-        await self.session.execute(_DECIDE, params)
+        self._writing().defer(_DECIDE, params)
         await self._changed(claim.reference, claim.practitioner_id, status, decided_at, reason_code)
+
+    def _writing(self) -> Unit:
+        if self._unit is None:
+            raise RuntimeError("a claim changes only within a unit of work: ClaimRepository.of(unit)")
+        return self._unit
 
     async def _changed(
         self, reference: str, practitioner_id: str, status: Status, at: datetime, code: str | None = None
     ) -> None:
-        if self._unit is None:
-            raise RuntimeError("a claim changes only within a unit of work: ClaimRepository.of(unit)")
         for many in (_BY_REFERENCES, _STATES):
             self._forget(many, reference)
-        self._unit.append(
+        self._writing().append(
             status_changes,
             {
                 "reference": reference,

@@ -7,7 +7,9 @@ records a claim brings (ClaimSubmitted, EligibilityChecked, ClaimPriced) in batc
 It prints the process's CPU time per event for each step, and the same for reading the same records
 with no logic (envelope and payload parsed, nothing else): the floor of any consumer. CPU time, not
 elapsed time, and the best of `--repeat` fresh databases: a change to a handler shows within a few per
-cent on a busy shared machine, where the whole pipeline's figures move by a fifth from run to run. What
+cent on a busy shared machine, where the whole pipeline's figures move by a fifth from run to run.
+Beside it, the bytes the process wrote per event (Linux's /proc/self/io: SQLite's WAL frames, a page
+of 4 KiB for every page a commit changed), which do not depend on the machine's load at all. What
 the consumer's process does beyond its handlers (fetching, the outbox relay's sends and deletes, the
 offsets) is measured by `python -m bench`, not here. A batch of 25 is what a consumer takes at 300
 claims/s offered; 400 what it takes from a backlog (`python -m bench`, "events a batch")."""
@@ -20,6 +22,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -107,21 +110,43 @@ def priced(received: dict[str, Any], offset: int) -> Record:
     return event(payload, data["reference"], offset)
 
 
-async def feed(consumer: Consumer, records: list[Record], batch: int) -> float:
-    """CPU seconds per event for `consumer` to process `records`, `batch` at a time."""
-    started = time.process_time()
+@dataclass(frozen=True)
+class Cost:
+    """What an event cost: CPU seconds, and bytes written (None where /proc/self/io is not readable)."""
+
+    cpu: float
+    written: float | None
+
+
+def written() -> int | None:
+    """Bytes this process has passed to write() so far (Linux)."""
+    try:
+        with open("/proc/self/io") as io:
+            return next(int(line.split()[1]) for line in io if line.startswith("wchar:"))
+    except (OSError, StopIteration):
+        return None
+
+
+def cost_of(started: tuple[float, int | None], events: int) -> Cost:
+    cpu, before, after = time.process_time() - started[0], started[1], written()
+    return Cost(cpu / events, None if before is None or after is None else (after - before) / events)
+
+
+async def feed(consumer: Consumer, records: list[Record], batch: int) -> Cost:
+    """What `consumer` spends an event to process `records`, `batch` at a time."""
+    started = time.process_time(), written()
     for first in range(0, len(records), batch):
         await consumer.process(records[first : first + batch])
-    return (time.process_time() - started) / len(records)
+    return cost_of(started, len(records))
 
 
-def read_only(records: list[Record]) -> float:
-    started = time.process_time()
+def read_only(records: list[Record]) -> Cost:
+    started = time.process_time(), written()
     for item in records:
         assert item.value is not None
         envelope = Envelope.model_validate_json(item.value)
         parse(envelope, model_for(envelope.type, envelope.schema_version))
-    return (time.process_time() - started) / len(records)
+    return cost_of(started, len(records))
 
 
 async def received_events(runtime: Runtime) -> list[dict[str, Any]]:
@@ -138,7 +163,7 @@ async def statuses(runtime: Runtime) -> dict[str, int]:
         return {status: count for status, count in await session.execute(query)}
 
 
-async def one_run(claims: int, batch: int, keys: Path | None = None) -> dict[str, float]:
+async def one_run(claims: int, batch: int, keys: Path | None = None) -> dict[str, Cost]:
     """One fresh database; the keys of the data directory `keys` (default: new ones beside it)."""
     with tempfile.TemporaryDirectory(prefix="fse-handlers-") as tmp:
         data_dir = keys or Path(tmp)
@@ -175,11 +200,14 @@ async def one_run(claims: int, batch: int, keys: Path | None = None) -> dict[str
             await runtime.sessions.close()
 
 
-def report(runs: list[dict[str, float]], out: Callable[[str], None] = print) -> None:
-    out(f"{'step':22} {'best':>9} {'median':>9}   CPU µs an event")
+def report(runs: list[dict[str, Cost]], out: Callable[[str], None] = print) -> None:
+    out(f"{'':22} {'CPU µs an event':>19}   {'bytes written':>13}")
+    out(f"{'step':22} {'best':>9} {'median':>9}   {'an event':>13}")
     for step in runs[0]:
-        values = [run[step] * 1e6 for run in runs]
-        out(f"{step:22} {min(values):9.1f} {statistics.median(values):9.1f}")
+        cpu = [run[step].cpu * 1e6 for run in runs]
+        sizes = [run[step].written for run in runs]
+        size = "n/a" if None in sizes else f"{statistics.median(s for s in sizes if s is not None):.0f}"
+        out(f"{step:22} {min(cpu):9.1f} {statistics.median(cpu):9.1f}   {size:>13}")
 
 
 async def main(claims: int, batch: int, repeat: int) -> None:

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+def new_event_id() -> uuid.UUID:
+    """A UUID version 7 (RFC 9562): the Unix time in milliseconds, then 74 random bits. The ids of the
+    events published here grow with time, so that each consumer's inbox (keyed by event id) and the
+    outbox's index take them near the end of their B-trees instead of at a random page: fewer pages
+    read and rewritten a commit. A consumer accepts any UUID (practice software may send version 4)."""
+    random = int.from_bytes(os.urandom(10), "big")  # 80 bits: 12 then 62 of them are used
+    milliseconds = time.time_ns() // 1_000_000
+    value = milliseconds << 80 | 0x7 << 76 | (random >> 68) << 64 | 0b10 << 62 | (random & ((1 << 62) - 1))
+    return uuid.UUID(int=value)
 
 
 class Payload(BaseModel):
@@ -25,7 +38,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     specversion: str = "1.0"
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_event_id)
     type: str = Field(min_length=1, max_length=100)
     source: str = Field(min_length=1, max_length=200)
     time: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
@@ -47,7 +60,7 @@ class Envelope(BaseModel):
         correlation_id: uuid.UUID | None = None,
     ) -> Envelope:
         """Wrap a payload; a caused event inherits its cause's correlation id."""
-        event_id = uuid.uuid4()
+        event_id = new_event_id()
         if cause is not None:
             correlation_id = cause.correlation_id
         return cls(

@@ -10,19 +10,20 @@ import pytest
 from bench.handlers import one_run, report
 
 
-async def test_every_claim_is_decided_and_each_step_has_its_figure(
+async def test_every_claim_is_decided_and_each_step_has_its_figures(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     figures = await one_run(claims=30, batch=7, keys=data_dir)  # the tests' keys: crypto stays as set
 
     assert list(figures) == ["read only", "ClaimSubmitted", "EligibilityChecked", "ClaimPriced"]
-    assert all(seconds > 0 for seconds in figures.values())
-    assert figures["ClaimSubmitted"] > figures["read only"]  # the handler does more than read
+    assert all(cost.cpu > 0 for cost in figures.values())
+    assert figures["ClaimSubmitted"].cpu > figures["read only"].cpu  # the handler does more than read
+    assert figures["read only"].written == 0  # reading writes nothing
+    for step in ("ClaimSubmitted", "EligibilityChecked", "ClaimPriced"):
+        written = figures[step].written
+        assert written is not None
+        assert written >= 4096 / 7  # at least a page of WAL a batch
     report([figures, figures])
-    printed = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in printed[1:]] == [
-        "read",
-        "ClaimSubmitted",
-        "EligibilityChecked",
-        "ClaimPriced",
-    ]
+    printed = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
+    assert [line[0] for line in printed] == ["read", "ClaimSubmitted", "EligibilityChecked", "ClaimPriced"]
+    assert printed[0][-1] == "0"

@@ -21,7 +21,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
-from runtime import crypto, db, heap, logs, loop, revocations
+from runtime import crypto, db, heap, logs, loop, periodic, revocations
 from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, make_broker
 from runtime.db import Sessions
 from runtime.http import (
@@ -32,6 +32,7 @@ from runtime.http import (
     on_http_error,
     on_validation_error,
 )
+from runtime.messaging import inbox
 from runtime.messaging.consumer import Consumer, Subscription, by_group
 from runtime.messaging.grouped import GroupCommit
 from runtime.messaging.relay import OutboxRelay
@@ -131,6 +132,15 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
         for hook in definition.on_startup:
             await hook(runtime)
         await broker.start()
+        days = settings.inbox_retention_days
+        inbox_retention = asyncio.create_task(
+            periodic.every(
+                inbox.INTERVAL_SECONDS,
+                lambda: inbox.forget_processed(uow, definition.tables, days),
+                "inbox retention",
+            ),
+            name="inbox-retention",
+        )
         if freeze_heap:
             Gauge(
                 "fse_gc_frozen_objects",
@@ -141,6 +151,8 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
         try:
             yield
         finally:
+            inbox_retention.cancel()
+            await asyncio.gather(inbox_retention, return_exceptions=True)
             for hook in definition.on_shutdown:
                 await _bounded(hook(runtime), f"shutdown hook {getattr(hook, '__name__', hook)}")
             await _bounded(runtime.offsets.flush(), "offset commits")

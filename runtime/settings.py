@@ -34,6 +34,8 @@ class ServiceSettings(BaseSettings):
     kafka_background_wait_ms: int = Field(250, validation_alias=shared("FSE_KAFKA_BACKGROUND_WAIT_MS"))
     kafka_max_records: int = Field(500, validation_alias=shared("FSE_KAFKA_MAX_RECORDS"))
     kafka_commit_interval_ms: int = Field(200, validation_alias=shared("FSE_KAFKA_COMMIT_INTERVAL_MS"))
+    #: days a consumer remembers an event it processed: more than the longest retention of its topics.
+    inbox_retention_days: int = Field(30, ge=1, validation_alias=shared("FSE_INBOX_RETENTION_DAYS"))
     demo: bool = Field(False, validation_alias=shared("FSE_DEMO"))
 
     def resolved_database_url(self) -> str:

@@ -51,6 +51,6 @@ def messaging_tables(metadata: MetaData) -> MessagingTables:
         metadata,
         Column("event_id", Uuid, primary_key=True),
         Column("consumer", String(100), primary_key=True),
-        Column("processed_at", UtcDateTime, nullable=False),
+        Column("processed_at", UtcDateTime, nullable=False, index=True),  # retention: runtime.messaging.inbox
     )
     return MessagingTables(outbox=outbox, inbox=inbox)

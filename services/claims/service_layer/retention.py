@@ -3,12 +3,11 @@ history. Runs at start and then periodically; `now` is injected so that tests ch
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import UTC, datetime
 
 from runtime.messaging.uow import UnitOfWork
+from runtime.periodic import every
 from services.claims.adapters.history import purge_claims_before
 from services.claims.domain.history import retention_cutoff
 
@@ -24,12 +23,4 @@ async def purge_expired(uow: UnitOfWork, now: datetime, months: int = 12) -> int
 
 
 async def run_periodically(uow: UnitOfWork, months: int, interval_seconds: float) -> None:
-    while True:
-        try:
-            await purge_expired(uow, datetime.now(UTC), months)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            log.warning("retention failed (%s); retrying later", type(error).__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.sleep(interval_seconds)
+    await every(interval_seconds, lambda: purge_expired(uow, datetime.now(UTC), months), "retention")

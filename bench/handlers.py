@@ -17,12 +17,9 @@ claims/s offered; 400 what it takes from a backlog (`python -m bench`, "events a
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -31,6 +28,7 @@ from aiokafka.structs import ConsumerRecord
 from sqlalchemy import func, select
 
 from bench.harness import claim, submission
+from bench.inprocess import Cost, Meter, report
 from contracts import topics
 from contracts.common import CardColour, ClaimContent, Nomenclature
 from contracts.eligibility import EligibilityCheckedV1
@@ -110,43 +108,21 @@ def priced(received: dict[str, Any], offset: int) -> Record:
     return event(payload, data["reference"], offset)
 
 
-@dataclass(frozen=True)
-class Cost:
-    """What an event cost: CPU seconds, and bytes written (None where /proc/self/io is not readable)."""
-
-    cpu: float
-    written: float | None
-
-
-def written() -> int | None:
-    """Bytes this process has passed to write() so far (Linux)."""
-    try:
-        with open("/proc/self/io") as io:
-            return next(int(line.split()[1]) for line in io if line.startswith("wchar:"))
-    except (OSError, StopIteration):
-        return None
-
-
-def cost_of(started: tuple[float, int | None], events: int) -> Cost:
-    cpu, before, after = time.process_time() - started[0], started[1], written()
-    return Cost(cpu / events, None if before is None or after is None else (after - before) / events)
-
-
 async def feed(consumer: Consumer, records: list[Record], batch: int) -> Cost:
     """What `consumer` spends an event to process `records`, `batch` at a time."""
-    started = time.process_time(), written()
+    meter = Meter()
     for first in range(0, len(records), batch):
         await consumer.process(records[first : first + batch])
-    return cost_of(started, len(records))
+    return meter.cost(len(records))
 
 
 def read_only(records: list[Record]) -> Cost:
-    started = time.process_time(), written()
+    meter = Meter()
     for item in records:
         assert item.value is not None
         envelope = Envelope.model_validate_json(item.value)
         parse(envelope, model_for(envelope.type, envelope.schema_version))
-    return cost_of(started, len(records))
+    return meter.cost(len(records))
 
 
 async def received_events(runtime: Runtime) -> list[dict[str, Any]]:
@@ -200,20 +176,10 @@ async def one_run(claims: int, batch: int, keys: Path | None = None) -> dict[str
             await runtime.sessions.close()
 
 
-def report(runs: list[dict[str, Cost]], out: Callable[[str], None] = print) -> None:
-    out(f"{'':22} {'CPU µs an event':>19}   {'bytes written':>13}")
-    out(f"{'step':22} {'best':>9} {'median':>9}   {'an event':>13}")
-    for step in runs[0]:
-        cpu = [run[step].cpu * 1e6 for run in runs]
-        sizes = [run[step].written for run in runs]
-        size = "n/a" if None in sizes else f"{statistics.median(s for s in sizes if s is not None):.0f}"
-        out(f"{step:22} {min(cpu):9.1f} {statistics.median(cpu):9.1f}   {size:>13}")
-
-
 async def main(claims: int, batch: int, repeat: int) -> None:
     print(f"claims consumer, in-process, SQLite: {claims} claims, batches of {batch}, best of {repeat}")
     runs = [await one_run(claims, batch) for _ in range(repeat)]
-    report(runs)
+    report(runs, "an event")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.handlers import one_run, report
+from bench.handlers import one_run
+from bench.inprocess import report
 
 
 async def test_every_claim_is_decided_and_each_step_has_its_figures(
@@ -23,7 +24,7 @@ async def test_every_claim_is_decided_and_each_step_has_its_figures(
         written = figures[step].written
         assert written is not None
         assert written >= 4096 / 7  # at least a page of WAL a batch
-    report([figures, figures])
+    report([figures, figures], "an event")
     printed = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
     assert [line[0] for line in printed] == ["read", "ClaimSubmitted", "EligibilityChecked", "ClaimPriced"]
-    assert printed[0][-1] == "0"
+    assert printed[0][-2] == "0"  # bytes written reading: none

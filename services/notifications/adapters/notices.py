@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifications.adapters.orm import deliveries, notices
@@ -38,14 +38,14 @@ _SENT = (
     .where(deliveries.c.key == bindparam("delivery"))
     .values(status="sent", attempts=bindparam("attempts"), sent_at=bindparam("now"), last_error=None)
 )
-_PENDING = (
-    select(func.count())
-    .select_from(deliveries)
-    .where(deliveries.c.notice_key == bindparam("notice"), deliveries.c.status == "pending")
+_STILL_PENDING = (
+    select(deliveries.c.key)
+    .where(deliveries.c.notice_key == notices.c.key, deliveries.c.status == "pending")
+    .exists()
 )
-_NOTICE_SENT = (
+_NOTICE_SENT = (  # once none of its deliveries is pending
     update(notices)
-    .where(notices.c.key == bindparam("notice"), notices.c.status == "pending")
+    .where(notices.c.key == bindparam("notice"), notices.c.status == "pending", ~_STILL_PENDING)
     .values(status="sent", sent_at=bindparam("now"))
 )
 
@@ -105,7 +105,7 @@ class NoticeRepository:
 
     async def mark_sent(self, key: str, notice_key: str, attempts: int, now: datetime) -> None:
         await self.session.execute(_SENT, {"delivery": key, "attempts": attempts, "now": now})
-        await self._settle(notice_key, now)
+        await self.session.execute(_NOTICE_SENT, {"notice": notice_key, "now": now})
 
     async def mark_failed(
         self, key: str, notice_key: str, attempts: int, error: str, retry_at: datetime | None
@@ -120,8 +120,3 @@ class NoticeRepository:
             await self.session.execute(
                 update(notices).where(notices.c.key == notice_key).values(status="failed")
             )
-
-    async def _settle(self, notice_key: str, now: datetime) -> None:
-        pending = await self.session.execute(_PENDING, {"notice": notice_key})
-        if pending.scalar_one() == 0:
-            await self.session.execute(_NOTICE_SENT, {"notice": notice_key, "now": now})

@@ -95,22 +95,30 @@ class DeliveryWorker:
             return await self._work_leased(now, connection)
 
     async def _work_leased(self, now: datetime, connection: Connection) -> int:
-        """SQLite: read the due deliveries without a lock, take each (a lease) before sending it."""
+        """SQLite: read the due deliveries without a lock, take each (a lease) before sending it. An
+        attempt is recorded in the transaction that takes the next delivery (one commit an e-mail, not
+        two), and the last one on its own: as soon after the attempt as before."""
         async with self._sessions() as session:
             rows = await NoticeRepository(session).due(now, self._batch, lock=False)
             await session.rollback()
-        for done, row in enumerate(rows):
-            if self._stopping.is_set():
-                return done
-            now = datetime.now(UTC)
-            async with self._uow() as unit:
-                taken = await NoticeRepository(unit.session).take(row.key, now, now + self._lease)
-            if not taken:
-                continue  # another instance on this database is sending it
-            error = await self._attempt(row, connection)
-            async with self._uow() as unit:
-                await self._record(unit, row, error)
-        return len(rows)
+        attempted: tuple[Any, str | None] | None = None  # sent or failed, not yet recorded
+        try:
+            for done, row in enumerate(rows):
+                if self._stopping.is_set():
+                    return done
+                now = datetime.now(UTC)
+                async with self._uow() as unit:
+                    if attempted is not None:
+                        await self._record(unit, *attempted)
+                    taken = await NoticeRepository(unit.session).take(row.key, now, now + self._lease)
+                attempted = None
+                if taken:  # else another instance on this database is sending it
+                    attempted = row, await self._attempt(row, connection)
+            return len(rows)
+        finally:
+            if attempted is not None:
+                async with self._uow() as unit:
+                    await self._record(unit, *attempted)
 
     async def _work_locked(self, now: datetime, connection: Connection) -> int:
         """PostgreSQL: each delivery is locked (skipping those another instance holds) while it is sent."""

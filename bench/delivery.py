@@ -1,0 +1,195 @@
+"""CPU that an e-mail costs the notifications service's delivery task, in-process (a script, not a test):
+the delivery task as the service builds it, over real SQLite in a temporary directory, sending pending
+rejection notices to a real SMTP server (the tests' mail sink, in a child process so that its CPU is
+not counted), with no broker.
+
+    python -m bench.delivery [--emails 1000] [--repeat 3]
+
+It prints the process's CPU time an e-mail (best and median of `--repeat` fresh databases), the bytes it
+wrote an e-mail (/proc/self/io: SQLite's WAL) and the time an e-mail took, against composing the same
+e-mails with no database and no server: the floor of any sender. It checks that the server received
+every e-mail once and that every delivery and notice ended sent, with its NotificationSent in the
+outbox. What the service does beyond its delivery task (the consumer that records notices, the relay
+that publishes NotificationSent) is measured by `python -m bench`, not here."""
+
+from __future__ import annotations
+
+import argparse
+import email
+import multiprocessing
+import socket
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench.inprocess import Cost, Meter, report
+from contracts.claims import ClaimRejectedV1, Notify
+from contracts.common import Fund
+from runtime import db, loop
+from runtime.keys import ensure_dev_keys
+from runtime.mailsink import MailSink
+from runtime.service import Runtime, build_app
+from runtime.tansu import free_port
+from services.notifications.adapters.notices import NoticeRepository
+from services.notifications.adapters.orm import deliveries, messaging, notices
+from services.notifications.adapters.smtp import Email, Mailer, compose
+from services.notifications.bootstrap import definition
+from services.notifications.domain.delivery import RetryPolicy, message_id
+from services.notifications.domain.notices import rejection_notice
+from services.notifications.service_layer.delivery import DeliveryWorker
+from services.notifications.service_layer.outgoing import MESSAGE_ID_DOMAIN
+from services.notifications.settings import Settings
+
+
+def serve(port: int, directory: Path) -> None:
+    """The child process: a mail sink keeping every message under `directory` until terminated."""
+    MailSink(directory, port).start()
+    threading.Event().wait()
+
+
+def listening(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), 0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the mail sink did not listen on {port} within {timeout} s")
+
+
+def rejection(number: int) -> ClaimRejectedV1:
+    return ClaimRejectedV1(
+        reference=f"FSE-20261204-{number:010d}",
+        practitioner_id="prt-bench",
+        fund=Fund.CCSS,
+        matricule=f"{100000 + number % 1000}",
+        beneficiary_rank=0,
+        decided_at=datetime.now(UTC),
+        reason_code="RIGHTS_CLOSED",
+        reason="droits fermés",
+        notify=Notify.INSURED,
+        stage="eligibility",
+    )
+
+
+async def pending(runtime: Runtime, emails: int) -> list[Email]:
+    """`emails` rejection notices, each with one pending e-mail; returns the e-mails as they are sent."""
+    now, sent = datetime.now(UTC), []
+    async with runtime.uow() as unit:
+        repository = NoticeRepository(unit.session)
+        for number in range(emails):
+            notice = rejection_notice(rejection(number))
+            key, address = f"{notice.key}:to", f"assure{number}@example.mc"
+            await repository.add(notice, "pending", now)
+            await repository.add_delivery(key, notice.key, address, message_id(key, MESSAGE_ID_DOMAIN), now)
+            sent.append(Email(address, notice.subject, notice.body, message_id(key, MESSAGE_ID_DOMAIN), now))
+    return sent
+
+
+def compose_only(settings: Settings, emails: list[Email]) -> Cost:
+    meter = Meter()
+    for item in emails:
+        compose(settings.smtp_sender, item)
+    return meter.cost(len(emails))
+
+
+async def counts(runtime: Runtime) -> dict[str, object]:
+    async with runtime.sessions() as session:
+        return {
+            "deliveries": dict(
+                (
+                    await session.execute(
+                        select(deliveries.c.status, func.count()).group_by(deliveries.c.status)
+                    )
+                ).all()
+            ),
+            "notices": dict(
+                (
+                    await session.execute(select(notices.c.status, func.count()).group_by(notices.c.status))
+                ).all()
+            ),
+            "NotificationSent": (
+                await session.execute(
+                    select(func.count()).where(messaging.outbox.c.event_type == "NotificationSent")
+                )
+            ).scalar_one(),
+        }
+
+
+def received(directory: Path) -> list[str]:
+    """The Message-IDs of the messages the sink kept, one per message (unfolded: a long one is folded)."""
+    return [
+        "".join(str(email.message_from_bytes(path.read_bytes())["Message-ID"]).split())
+        for path in sorted(directory.glob("*.eml"))
+    ]
+
+
+async def one_run(emails: int, keys: Path | None = None) -> dict[str, Cost]:
+    """One fresh database and mail sink; the keys of the data directory `keys` (default: new ones)."""
+    with tempfile.TemporaryDirectory(prefix="fse-delivery-") as tmp:
+        data_dir, mailbox, port = keys or Path(tmp), Path(tmp) / "mail", free_port()
+        ensure_dev_keys(data_dir)
+        sink = multiprocessing.get_context("spawn").Process(target=serve, args=(port, mailbox), daemon=True)
+        sink.start()
+        try:
+            listening(port)
+            settings = Settings(
+                data_dir=data_dir,
+                database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'notifications.db'}",
+                kafka_bootstrap_servers="127.0.0.1:9",
+                smtp_port=port,
+                smtp_helo_name="bench",
+            )
+            service = definition(settings)
+            runtime: Runtime = build_app(service).state.runtime
+            await db.migrate(runtime.engine, service.migrations, service.metadata)
+            try:
+                sent = await pending(runtime, emails)
+                figures = {"compose only": compose_only(settings, sent)}
+                worker = DeliveryWorker(
+                    runtime.uow,
+                    runtime.sessions,
+                    Mailer(settings),
+                    RetryPolicy(settings.retry_base_seconds, settings.retry_max_seconds, 1),
+                    lock_rows=False,
+                    batch=settings.delivery_batch,
+                )
+                meter = Meter()
+                while await worker.work_once():
+                    pass
+                figures["delivery"] = meter.cost(emails)
+                ended = await counts(runtime)
+            finally:
+                await runtime.sessions.close()
+        finally:
+            sink.terminate()
+            sink.join(10)
+        expected = {"deliveries": {"sent": emails}, "notices": {"sent": emails}, "NotificationSent": emails}
+        if ended != expected or worker.failed:
+            raise RuntimeError(
+                f"ended {ended} with {worker.failed} failed attempts, not every e-mail sent once"
+            )
+        ids = received(mailbox)
+        if sorted(ids) != sorted(item.message_id for item in sent):
+            raise RuntimeError(
+                f"the server received {len(ids)} messages ({len(set(ids))} distinct) of {emails}"
+            )
+        return figures
+
+
+async def main(emails: int, repeat: int) -> None:
+    print(f"notifications delivery task, in-process, SQLite, SMTP sink: {emails} e-mails, best of {repeat}")
+    report([await one_run(emails) for _ in range(repeat)], "an e-mail")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--emails", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    arguments = parser.parse_args()
+    loop.run(main(arguments.emails, arguments.repeat))

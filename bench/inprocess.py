@@ -1,0 +1,54 @@
+"""What a piece of a service costs in this process, for the in-process benchmarks (`bench.handlers`,
+`bench.delivery`): CPU time, bytes written and elapsed time a unit of work (an event, an e-mail),
+and their table over several runs (best and median CPU: on a busy shared machine the best run is the
+one least disturbed)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a unit cost: CPU seconds, bytes written (None where /proc/self/io is not readable), elapsed
+    seconds."""
+
+    cpu: float
+    written: float | None
+    elapsed: float
+
+
+def bytes_written() -> int | None:
+    """Bytes this process has passed to write() so far (Linux): SQLite's WAL frames, for a service."""
+    try:
+        with open("/proc/self/io") as io:
+            return next(int(line.split()[1]) for line in io if line.startswith("wchar:"))
+    except (OSError, StopIteration):
+        return None
+
+
+class Meter:
+    """Started when made; `cost(units)` is what each of `units` cost since."""
+
+    def __init__(self) -> None:
+        self._cpu, self._written, self._clock = time.process_time(), bytes_written(), time.perf_counter()
+
+    def cost(self, units: int) -> Cost:
+        cpu, written, elapsed = time.process_time(), bytes_written(), time.perf_counter()
+        size = None if self._written is None or written is None else (written - self._written) / units
+        return Cost((cpu - self._cpu) / units, size, (elapsed - self._clock) / units)
+
+
+def report(runs: list[dict[str, Cost]], unit: str, out: Callable[[str], None] = print) -> None:
+    """One line a step: CPU µs a unit (best, median), bytes written a unit and µs elapsed (medians)."""
+    out(f"{'':22} {f'CPU µs {unit}':>19}   {'bytes written':>13}   {'µs elapsed':>10}")
+    out(f"{'step':22} {'best':>9} {'median':>9}   {unit:>13}   {'median':>10}")
+    for step in runs[0]:
+        cpu = [run[step].cpu * 1e6 for run in runs]
+        sizes = [run[step].written for run in runs]
+        size = "n/a" if None in sizes else f"{statistics.median(s for s in sizes if s is not None):.0f}"
+        elapsed = statistics.median(run[step].elapsed * 1e6 for run in runs)
+        out(f"{step:22} {min(cpu):9.1f} {statistics.median(cpu):9.1f}   {size:>13}   {elapsed:10.0f}")

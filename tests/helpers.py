@@ -4,12 +4,17 @@ counting the statements a unit executes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
+
+from contracts.envelope import Envelope, Payload
+from contracts.registry import UnknownEventError, parse
 
 T = TypeVar("T")
 
@@ -68,6 +73,18 @@ async def read_to_end(bootstrap: str, topic: str, timeout: float = 30.0) -> list
             for items in (await consumer.getmany(timeout_ms=200)).values():
                 records.extend(items)
         return records
+
+
+def data_of(records: list[Any], model: type[Payload]) -> list[dict[str, Any]]:
+    """The payloads of the `model` events among `records`, as JSON; a topic may be shared with the fuzz
+    test, whose garbage (and ill-formed events of the same types) is skipped."""
+    found = []
+    for record in records:
+        with contextlib.suppress(ValidationError, UnknownEventError):
+            envelope = Envelope.model_validate_json(record.value or b"")
+            if envelope.type == model.event_type:
+                found.append(parse(envelope, model).model_dump(mode="json"))
+    return found
 
 
 class Counting:

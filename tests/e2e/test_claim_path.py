@@ -15,11 +15,11 @@ from faststream.specification.asyncapi.site import ASYNCAPI_TRY_IT_PLUGIN_URL
 
 from bench import consumption
 from contracts import topics
-from contracts.claims import ClaimSubmittedV1
+from contracts.claims import ClaimReceivedV1, ClaimSubmittedV1
 from contracts.common import ClaimContent
 from contracts.envelope import Envelope
 from runtime.system import SERVICES, System
-from tests.helpers import eventually
+from tests.helpers import data_of, eventually, read_to_end
 
 pytestmark = pytest.mark.broker
 
@@ -132,18 +132,19 @@ async def test_practice_software_transmits_over_kafka(system: System, doctor: di
         )
     finally:
         await producer.stop()
-    # The same submission id over HTTP answers with the receipt the Kafka transmission got.
-    body = content.model_dump(mode="json")
+
+    async def received() -> list[dict[str, Any]]:  # read only: nothing but the transmission stores it
+        records = await read_to_end(system.bootstrap_servers, topics.CLAIMS)
+        claims = data_of(records, ClaimReceivedV1)
+        return [c for c in claims if c["claim"]["submission_id"] == content.submission_id]
+
+    [stored] = await eventually(received)
+    # The same submission id over HTTP then answers with the receipt the Kafka transmission got.
     async with httpx.AsyncClient(headers=doctor) as client:
-
-        async def existing_receipt() -> dict[str, Any] | None:
-            # Until the Kafka transmission is stored this creates the claim itself; either way one claim.
-            response = await client.post(f"{system.url('claims')}/claims", json=body)
-            return response.json() if response.status_code == 202 else None
-
-        receipt = await eventually(existing_receipt)
-        assert (await eventually(existing_receipt))["reference"] == receipt["reference"]
-    decided = await wait_for_decision(system, doctor, receipt["reference"])
+        again = await client.post(f"{system.url('claims')}/claims", json=content.model_dump(mode="json"))
+    assert again.status_code == 202, again.text
+    assert again.json()["reference"] == stored["reference"]
+    decided = await wait_for_decision(system, doctor, stored["reference"])
     assert decided["status"] == "accepted"
     assert decided["total_reimbursement"] == "24.00"
 

@@ -3,7 +3,6 @@ transmissions dead-lettered and announced, same-day deletion honoured, the Excel
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 from datetime import date, timedelta
@@ -12,16 +11,14 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from pydantic import ValidationError
 
 from contracts import topics
 from contracts.claims import ClaimReceivedV1, ClaimSubmissionRefusedV1, ClaimSubmittedV1
 from contracts.common import ClaimContent
-from contracts.envelope import Envelope, Payload
-from contracts.registry import UnknownEventError, parse
+from contracts.envelope import Envelope
 from runtime.system import System
 from tests.e2e.test_claim_path import demo_claim, submit
-from tests.helpers import eventually, read_topic
+from tests.helpers import data_of, eventually, read_topic
 
 pytestmark = pytest.mark.broker
 
@@ -34,18 +31,6 @@ async def read_events(response: httpx.Response, until: Any) -> list[dict[str, An
             if until(seen[-1]):
                 break
     return seen
-
-
-def data_of(records: list[Any], model: type[Payload]) -> list[dict[str, Any]]:
-    """The payloads of the `model` events among `records`, as JSON; the topic is shared with the fuzz
-    test, whose garbage (and ill-formed events of the same types) is skipped."""
-    found = []
-    for record in records:
-        with contextlib.suppress(ValidationError, UnknownEventError):
-            envelope = Envelope.model_validate_json(record.value or b"")
-            if envelope.type == model.event_type:
-                found.append(parse(envelope, model).model_dump(mode="json"))
-    return found
 
 
 async def test_a_front_end_is_told_of_the_decision_without_polling(

@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    invariant,
     precondition,
     rule,
     run_state_machine_as_test,
@@ -177,10 +176,6 @@ class LoginLifecycle(RuleBasedStateMachine):
         assert claims["iat"] == int(self.now.timestamp())
         assert claims["exp"] <= int((self.now + self.issuer.policy.access_token).timestamp())
         assert claims["exp"] <= int((created + self.issuer.policy.absolute).timestamp())
-
-    @invariant()
-    def clock_stays_aware_utc(self) -> None:
-        assert self.now.utcoffset() == timedelta(0)
 
 
 def test_login_lifecycle(local_time_zone: str, data_dir: Path, tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ import httpx
 import pytest
 
 from runtime.system import System
+from services.claims.domain.deletion import why_not_deletable
+from services.claims.domain.model import Status
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +66,19 @@ def doctor(system: System) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def operator(system: System) -> dict[str, str]:
     return log_in(system, "ops.monaco")
+
+
+def deletion_answers(received_at: str, before: datetime, after: datetime) -> set[str | None]:
+    """What the same-day rule lets a running system answer to deleting a claim received at
+    `received_at`, asked between `before` and `after`: None (deleted) or a refusal's code; two answers
+    only when the request straddled 22:00 or midnight in Monaco."""
+    received = datetime.fromisoformat(received_at)
+    refusals = (why_not_deletable(received, Status.RECEIVED, moment) for moment in (before, after))
+    return {refusal[0] if refusal else None for refusal in refusals}
+
+
+def deletion_answer(response: httpx.Response) -> str | None:
+    if response.status_code == 204:
+        return None
+    assert response.status_code == 409, response.text
+    return str(response.json()["detail"]["code"])

@@ -188,9 +188,9 @@ async def test_a_redelivered_event_has_its_effect_once(
 
     settings = ServiceSettings(kafka_bootstrap_servers=kafka_bootstrap)
     broker = KafkaBroker(kafka_bootstrap)
-    consumer = Consumer(
-        [Subscription(topic, f"g-{topic}", {Noted: record})], harness.uow, DeadLetterPublisher(broker)
-    )
+    group = f"g-{topic}"
+    subscriptions = [Subscription(topic, group, {Noted: record})]
+    consumer = Consumer(subscriptions, harness.uow, DeadLetterPublisher(broker))
     attach(broker, consumer, settings)
     envelope = Envelope.wrap(Noted(n=7), source="tests", subject="same")
     other = Envelope.wrap(Noted(n=8), source="tests", subject="same")
@@ -198,15 +198,18 @@ async def test_a_redelivered_event_has_its_effect_once(
     await producer.start()
     await broker.start()
     try:
-        for item in (envelope, envelope, other, envelope):
+        sent = [
             await producer.send_and_wait(topic, item.model_dump_json().encode(), key=b"same")
-        await eventually(lambda: _equals(harness.effect_count(), 2))
-        await asyncio.sleep(0)  # let any late duplicate land before counting again
+            for item in (envelope, envelope, other, envelope)
+        ]
+        # All four handled: offsets are committed only once a batch's effects are durable.
+        partition, end = TopicPartition(topic, sent[-1].partition), sent[-1].offset + 1
+        await eventually(lambda: _at(_committed(kafka_bootstrap, group, topic), partition, end))
         assert await harness.effect_count() == 2
     finally:
         await producer.stop()
         await broker.stop()
-    assert consumer.dead_lettered == 0
+    assert consumer.dead_lettered == 0  # a second effect would have failed on the key, and been dead-lettered
     assert json.loads(envelope.model_dump_json())["id"] == str(envelope.id)
 
 

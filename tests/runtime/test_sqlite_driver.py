@@ -15,6 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
 from sqlalchemy.exc import OperationalError
 
 from runtime import db
+from tests.helpers import eventually
 
 metadata = MetaData()
 items = Table("items", metadata, Column("id", Integer, primary_key=True))
@@ -158,16 +159,17 @@ async def test_waiting_for_another_process_write_lock_leaves_the_loop_running(tm
             async with db.sessions(engine).writing() as session:
                 await session.execute(insert(items), {"id": 7})
 
-        ticker = asyncio.create_task(tick())
+        async def ticked(than: int) -> bool:
+            return ticks > than
+
         writer = asyncio.create_task(write())
-        await asyncio.sleep(0.3)
-        assert not writer.done()  # it waits for the lock...
-        ticks_while_waiting = ticks
+        ticker = asyncio.create_task(tick())
+        await eventually(lambda: ticked(5))  # the loop goes on...
+        assert not writer.done()  # ...while the writer waits for the lock
         other.execute("COMMIT")
         other.close()
         await asyncio.wait_for(writer, 30)
         ticker.cancel()
-        assert ticks_while_waiting >= 5  # ...and the loop went on meanwhile
         async with engine.connect() as connection:
             assert (await connection.execute(select(items.c.id))).scalars().all() == [7]
     finally:

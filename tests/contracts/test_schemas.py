@@ -12,7 +12,12 @@ from contracts.envelope import Envelope, Payload
 from contracts.registry import UnknownEventError, all_models, model_for, parse
 from contracts.schema import SCHEMA_DIR, incompatibilities, render, schema_of, schema_path
 
-MODELS = sorted(all_models().values(), key=lambda m: (m.event_type, m.schema_version))
+# The contracts package's own models: payloads that other tests declare for themselves (test_messaging's
+# TestNoted, say) join the registry once imported, and have no frozen schema.
+MODELS = sorted(
+    (m for m in all_models().values() if m.__module__.startswith("contracts.")),
+    key=lambda m: (m.event_type, m.schema_version),
+)
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: f"{m.event_type}.v{m.schema_version}")

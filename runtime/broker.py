@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from itertools import chain
 from typing import Any
 
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 from faststream import AckPolicy
@@ -69,6 +70,16 @@ class OffsetCommitters:
         if committer is None:
             committer = self._by_consumer[consumer] = OffsetCommitter(consumer, self._interval)
         return committer
+
+    @property
+    def pending(self) -> dict[TopicPartition, int]:
+        """The offsets recorded by every consumer and not yet handed to Kafka."""
+        committers = list(self._by_consumer.values())
+        return {partition: offset for c in committers for partition, offset in c.pending.items()}
+
+    @property
+    def settled(self) -> bool:
+        return all(committer.settled for committer in list(self._by_consumer.values()))
 
     async def flush(self) -> None:
         for committer in list(self._by_consumer.values()):

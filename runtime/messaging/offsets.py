@@ -59,6 +59,16 @@ class OffsetCommitter:
         if pending and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._run(), name="offset-commit")
 
+    @property
+    def pending(self) -> dict[TopicPartition, int]:
+        """The offsets recorded and not yet handed to Kafka."""
+        return dict(self._pending)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing pending and no commit on its way: what is committed stays so until more is processed."""
+        return not self._pending and (self._task is None or self._task.done())
+
     async def flush(self) -> None:
         """Commit what is pending now (a service stopping)."""
         self._now.set()

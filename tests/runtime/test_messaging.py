@@ -226,9 +226,11 @@ async def test_offsets_are_committed_after_the_effects_never_past_a_failed_batch
     fails (a transient error outlasting the retries) is rewound and nothing past it is committed until
     its effect is durable."""
     failing = {"on": True}
+    attempts = {3: 0}
 
     async def record(unit: Unit, _envelope: Envelope, event: Noted) -> None:
         if event.n == 3 and failing["on"]:
+            attempts[3] += 1
             raise OperationalError("SELECT 1", {}, ConnectionError("database away"))
         await unit.session.execute(harness.effects.insert().values(n=event.n, note="ok"))
 
@@ -258,7 +260,9 @@ async def test_offsets_are_committed_after_the_effects_never_past_a_failed_batch
         ]
         partition = TopicPartition(topic, sent[0].partition)
         await eventually(lambda: _equals(harness.effect_count(), 3))  # 0, 1, 2: 3 keeps failing
-        await asyncio.sleep(0.6)  # three intervals while 3 is retried
+        # Two attempts a delivery (retries=1): a third means the failed batch was rewound and read
+        # again, so whatever its failure handed the committer is pending, on its way or committed.
+        await eventually(lambda: _true(attempts[3] >= 3 and committers.settled))
         assert (await _committed(kafka_bootstrap, group, topic)).get(partition, 0) <= sent[3].offset
 
         failing["on"] = False
@@ -294,7 +298,7 @@ async def test_pending_offsets_are_committed_by_the_flush_at_stop(
         sent = await producer.send_and_wait(topic, envelope.model_dump_json().encode(), key=b"one")
         partition = TopicPartition(topic, sent.partition)
         await eventually(lambda: _equals(harness.effect_count(), 1))
-        await asyncio.sleep(0.3)
+        await eventually(lambda: _true(committers.pending == {partition: sent.offset + 1}))
         assert partition not in await _committed(kafka_bootstrap, group, topic)
 
         await committers.flush()
@@ -317,6 +321,10 @@ async def _at(offsets: Any, partition: TopicPartition, expected: int) -> bool:
 
 async def _equals(value: Any, expected: int) -> bool:
     return bool(await value == expected)
+
+
+async def _true(value: bool) -> bool:
+    return value
 
 
 class Counted(Payload):

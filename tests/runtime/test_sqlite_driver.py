@@ -108,13 +108,14 @@ async def test_a_commit_does_not_wait_for_the_checkpoint_it_starts(
 ) -> None:
     engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'slow.db'}")
     sessions = db.sessions(engine)
-    copying, go_on = threading.Event(), threading.Event()
+    copying, go_on, copied = threading.Event(), threading.Event(), threading.Event()
     copy_wal = db._LoopSqlite._copy_wal
 
     def slow(self: Any) -> None:
         copying.set()
-        go_on.wait(30)
+        go_on.wait(120)  # bounded, so that a commit that waited for it ends, and fails below
         copy_wal(self)
+        copied.set()
 
     monkeypatch.setattr(db._LoopSqlite, "_copy_wal", slow)
     monkeypatch.setattr(db, "CHECKPOINT_SECONDS", 0.0)
@@ -126,13 +127,15 @@ async def test_a_commit_does_not_wait_for_the_checkpoint_it_starts(
             async with sessions.writing() as session:
                 await session.execute(insert(items), {"id": number})
 
-        await asyncio.wait_for(write(1), 5)  # starts a checkpoint, which stays in progress...
-        assert await asyncio.to_thread(copying.wait, 5)
-        await asyncio.wait_for(write(2), 5)  # ...and neither that commit nor the next waited for it
+        await write(1)  # starts a checkpoint, which stays in progress until go_on...
+        assert await asyncio.to_thread(copying.wait, 120)
+        await write(2)
+        assert not copied.is_set()  # ...and neither that commit nor the next waited for it
         async with sessions() as session:
             assert (await session.execute(select(items.c.id))).scalars().all() == [1, 2]
         go_on.set()
-        await asyncio.wait_for(sessions.close(), 5)
+        await sessions.close()
+        assert copied.is_set()
     finally:
         go_on.set()
         sessions.dispose()
@@ -189,10 +192,12 @@ async def test_a_reader_neither_waits_for_the_write_lock_nor_writes(tmp_path: Pa
         other.execute("BEGIN IMMEDIATE")  # another process's writer holds the lock
         try:
             async with sessions() as session:
-                read = await asyncio.wait_for(session.execute(select(items.c.id)), 2)
+                # A reader that waited for the lock would fail once the busy timeout ran out, with
+                # "database is locked"; one that could write would fail the same way on the insert.
+                read = await session.execute(select(items.c.id))
                 assert read.scalars().all() == [1]
                 with pytest.raises(OperationalError, match="readonly"):
-                    await asyncio.wait_for(session.execute(insert(items), {"id": 2}), 2)
+                    await session.execute(insert(items), {"id": 2})
         finally:
             other.execute("ROLLBACK")
             other.close()

@@ -130,7 +130,7 @@ async def measure(
 
 
 def report(rows: list[tuple[Costs, Costs]]) -> None:
-    print("records held | broker CPU: produce, ms / fetch of it, ms / a consumer at rest, % of a core")
+    print("batches held | broker CPU: produce, ms / fetch of it, ms / a consumer at rest, % of a core")
     for growing, small in rows:
         print(f"{_row(growing)}   (the small partition, {_row(small)})")
 

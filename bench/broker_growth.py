@@ -88,9 +88,10 @@ async def costs(
     for _ in range(rounds):
         before = meter.now()
         await producer.send_and_wait(partition.topic, VALUE)
-        between = meter.now()
+        between, deadline = meter.now(), time.monotonic() + 30
         while not (await consumer.getmany(partition, timeout_ms=1000)).get(partition):
-            pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{partition.topic}: the record produced was not fetched within 30 s")
         produce, fetch = produce + between - before, fetch + meter.now() - between
     before, started = meter.now(), time.monotonic()
     while time.monotonic() - started < rest_seconds:

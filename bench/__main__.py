@@ -2,7 +2,7 @@
 the same number of claims; then receipt and decision latency at fixed offered loads; CPU per claim of
 each process for every pipeline run (idle polling included, read once the work the run caused is over),
 the batches each service's consumers handled per claim (bench.consumption), and where its decision
-latency went, hop by hop (bench.hops); then peak memory.
+latency went, hop by hop, for all claims and for the slowest 1 % (bench.hops); then peak memory.
 
     python -m bench                      # 20,000 claims, 10 s at each offered load
     python -m bench --claims 2000 --duration 3   # a quick run
@@ -73,6 +73,13 @@ def hops_line(run: Run) -> str:
     return f"    hops p50 / p99, ms: {', '.join(parts) or 'n/a'}"
 
 
+def tail_line(run: Run) -> str:
+    """The slowest 1 % of decisions against all: mean ms in each hop (bench.hops.tail)."""
+    count, slowest, every = run.tail
+    parts = (f"{name} {slowest[name] * 1000:.0f} ({every[name] * 1000:.0f})" for name in slowest)
+    return f"    slowest 1 % ({count} claims), mean ms a hop (all claims): {', '.join(parts) or 'n/a'}"
+
+
 def raw_line(label: str, result: RawResult) -> str:
     return (
         f"  {label:<34} {result.rate:8.0f} msg/s  delivered {result.messages}"
@@ -122,6 +129,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         per_claim = consumption.batches_line(batches, after, run.claims)
         print(f"    batches per claim (events a batch): {per_claim}", flush=True)
         print(hops_line(run), flush=True)
+        print(tail_line(run), flush=True)
         return run
 
     print(

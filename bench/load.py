@@ -11,7 +11,7 @@ import aiohttp
 from aiokafka import AIOKafkaProducer
 
 from bench.harness import claim, new_run, submission
-from bench.hops import hops
+from bench.hops import hops, tail
 from bench.watch import DecisionWatcher
 from contracts import topics
 from runtime.system import System
@@ -28,6 +28,8 @@ class Run:
     receipts: list[float] = field(default_factory=list)
     decisions: list[float] = field(default_factory=list)
     hops: dict[str, list[float]] = field(default_factory=dict)
+    tail: tuple[int, dict[str, float], dict[str, float]] = (0, {}, {})
+    """The slowest 1 % of decisions: how many, their mean seconds in each hop, every claim's (bench.hops)."""
 
     @property
     def rate(self) -> float:
@@ -125,7 +127,8 @@ class Load:
         run.complete = await self.watcher.wait_for(wanted, self.stall_timeout)
         decided = {s: self.watcher.decided[s] for s in wanted if s in self.watcher.decided}
         run.decisions = [decided[s] - sent[s] for s in decided]
-        run.hops = hops(self.watcher.timelines({s: sent[s] for s in decided}))
+        timelines = self.watcher.timelines({s: sent[s] for s in decided})
+        run.hops, run.tail = hops(timelines), tail(timelines)
         run.seconds = (max(decided.values()) - started) if decided else 0.0
         run.claims = len(decided)
         return run

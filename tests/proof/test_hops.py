@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from bench.hops import DELIVERY, RELAY, hops
+from bench.hops import DELIVERY, NAMES, RELAY, Claim, hops, tail
 from bench.watch import emitted_at
 from contracts.envelope import Envelope
 
@@ -39,6 +39,34 @@ def test_a_hop_without_its_events_is_left_out() -> None:
     assert spent["decision (claims)"] == pytest.approx([0.5])  # from EligibilityChecked alone
     assert spent["intake (claims)"] == pytest.approx([0.5, 1.0])
     assert spent[DELIVERY] == pytest.approx([0.25])  # the undecided claim has none
+
+
+def test_the_tail_is_the_slowest_decisions_and_their_hops_add_up_to_their_latency() -> None:
+    def accepted(sent: float, eligibility: float) -> Claim:
+        received = sent + 0.010
+        checked = received + eligibility
+        return (
+            sent,
+            {
+                "ClaimReceived": (received, received),
+                "EligibilityChecked": (checked, checked),
+                "ClaimPriced": (checked + 0.010, checked + 0.010),
+                "ClaimAccepted": (checked + 0.020, checked + 0.021),
+            },
+            checked + 0.030,
+        )
+
+    claims: list[Claim] = [accepted(float(i), 0.010) for i in range(198)]
+    claims += [accepted(500.0, 0.5), accepted(600.0, 0.3)]
+    claims.append((700.0, {"ClaimReceived": (700.1, 700.1)}, None))  # undecided: not counted
+    count, slowest, every = tail(claims)
+    assert count == 2  # 1 % of the 200 decided
+    assert slowest["eligibility"] == pytest.approx(0.4)
+    assert every["eligibility"] == pytest.approx((198 * 0.010 + 0.8) / 200)
+    assert sum(slowest.values()) == pytest.approx((0.5 + 0.040 + 0.3 + 0.040) / 2)
+    assert slowest[RELAY] == pytest.approx(0.001)
+    assert set(slowest) == set(NAMES)
+    assert tail([claims[-1]]) == (0, {}, {})
 
 
 def test_the_emission_time_is_read_from_the_envelope_without_parsing_the_body() -> None:

@@ -56,8 +56,9 @@ def test_the_tail_is_the_slowest_decisions_and_their_hops_add_up_to_their_latenc
             checked + 0.030,
         )
 
-    claims: list[Claim] = [accepted(float(i), 0.010) for i in range(198)]
-    claims += [accepted(500.0, 0.5), accepted(600.0, 0.3)]
+    # The slowest first, the fastest last: the tail is chosen by latency, not by order of arrival.
+    claims: list[Claim] = [accepted(500.0, 0.5), accepted(600.0, 0.3)]
+    claims += [accepted(float(i), 0.010) for i in range(198)]
     claims.append((700.0, {"ClaimReceived": (700.1, 700.1)}, None))  # undecided: not counted
     count, slowest, every = tail(claims)
     assert count == 2  # 1 % of the 200 decided

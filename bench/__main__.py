@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import consumption
-from bench.harness import log_in, start_system
+from bench.harness import log_in, on_a_system
 from bench.load import Load, Run
 from bench.raw import RawBroker, RawResult
 from bench.stats import (
@@ -32,7 +31,7 @@ from bench.stats import (
     percentile,
 )
 from bench.watch import DecisionWatcher
-from runtime import heap, loop
+from runtime import heap
 from runtime.system import System
 
 
@@ -162,12 +161,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     print(f"bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
-        system = start_system(args.data_dir or Path(scratch))
-        try:
-            loop.run(measure(args, system))
-        finally:
-            system.stop()
+    on_a_system(args.data_dir, lambda system: measure(args, system))
     print(f"done, {machine()}")
 
 

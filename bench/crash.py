@@ -14,17 +14,14 @@ import json
 import random
 import signal
 import sqlite3
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench.harness import claim, log_in, new_run, start_system, submission
+from bench.harness import claim, log_in, new_run, on_a_system, proof_options, seed_of, submission
 from contracts import topics
-from runtime import loop
 from runtime.system import System
 
 CONSUMERS = ("claims", "eligibility", "tariff", "notifications")
@@ -196,20 +193,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.crash", description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--kills", type=int, default=3, help="SIGKILLs per consuming service")
-    parser.add_argument(
-        "--drain-seconds", type=float, default=120, help="give up after this long without progress"
-    )
-    parser.add_argument("--seed", type=int, default=None)
-    parser.add_argument("--data-dir", type=Path)
+    proof_options(parser, drain_seconds=120)
     args = parser.parse_args(argv)
-    seed = args.seed if args.seed is not None else random.randrange(1_000_000)
+    seed = seed_of(args)
     print(f"crash test: {args.claims} claims, {args.kills} kills per service, seed {seed}", flush=True)
-    with tempfile.TemporaryDirectory(prefix="fse-crash-") as scratch:
-        system = start_system(args.data_dir or Path(scratch))
-        try:
-            verdict = loop.run(crash_test(system, args.claims, args.kills, args.drain_seconds, seed))
-        finally:
-            system.stop()
+    verdict = on_a_system(
+        args.data_dir, lambda system: crash_test(system, args.claims, args.kills, args.drain_seconds, seed)
+    )
     print(verdict.report())
     raise SystemExit(0 if verdict.passed else 1)
 

@@ -3,20 +3,27 @@ practitioner, and the claims the measurements send."""
 
 from __future__ import annotations
 
+import argparse
+import random
 import re
 import shutil
 import subprocess
+import tempfile
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from contracts.claims import ClaimSubmittedV1
 from contracts.common import ClaimContent
 from contracts.envelope import Envelope
+from runtime import loop
 from runtime.system import System
+
+T = TypeVar("T")
 
 DEMO_PASSWORD = "demo correct horse battery"  # noqa: S105 - the embedded default's printed demo credential
 # Every fifth claim is for an insured whose rights are closed: rejected, so notifications has work too.
@@ -35,6 +42,34 @@ def start_system(data_dir: Path, bootstrap: str | None = None, **env: str) -> Sy
     except BaseException:
         system.stop()  # no orphan processes when a service fails to start
         raise
+
+
+def on_a_system(data_dir: Path | None, measure: Callable[[System], Coroutine[Any, Any, T]]) -> T:
+    """`measure` run against the whole system, started in `data_dir` (by default a temporary directory,
+    deleted afterwards) and stopped once it is done."""
+    with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
+        system = start_system(data_dir or Path(scratch))
+        try:
+            return loop.run(measure(system))
+        finally:
+            system.stop()
+
+
+def proof_options(parser: argparse.ArgumentParser, drain_seconds: float, seeded: bool = True) -> None:
+    """The options every proof under faults takes: how long to wait for a drain, its random seed, and
+    where to keep the system's data."""
+    parser.add_argument(
+        "--drain-seconds", type=float, default=drain_seconds, help="give up after this long without progress"
+    )
+    if seeded:
+        parser.add_argument(
+            "--seed", type=int, default=None, help="the run's random choices (default: drawn)"
+        )
+    parser.add_argument("--data-dir", type=Path, help="keep the system's data here (default: a temp dir)")
+
+
+def seed_of(args: argparse.Namespace) -> int:
+    return int(args.seed) if args.seed is not None else random.randrange(1_000_000)
 
 
 def totp(secret: str) -> str:

@@ -21,6 +21,9 @@ from runtime.system import System
 class Run:
     intake: str
     claims: int
+    """Claims decided (at first, claims to send)."""
+    sent: int = 0
+    """Claims handed over: every one on Kafka; over HTTP, those the service answered 202."""
     seconds: float = 0.0
     offered_rate: float = 0.0
     complete: bool = True
@@ -124,6 +127,7 @@ class Load:
 
     async def _finish(self, run: Run, started: float, sent: dict[str, float]) -> Run:
         wanted = set(sent)
+        run.sent = len(wanted)
         run.complete = await self.watcher.wait_for(wanted, self.stall_timeout)
         decided = {s: self.watcher.decided[s] for s in wanted if s in self.watcher.decided}
         run.decisions = [decided[s] - sent[s] for s in decided]

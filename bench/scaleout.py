@@ -13,16 +13,13 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
 
 from bench.consumption import read
 from bench.crash import CONSUMERS, Verdict, submit_claims, verify
-from bench.harness import log_in, new_run, start_system
-from runtime import loop
+from bench.harness import log_in, new_run, on_a_system, proof_options
 from runtime.system import System
 from runtime.tansu import free_port
 
@@ -87,15 +84,11 @@ async def scale_out(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.scaleout", description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=2000)
-    parser.add_argument("--drain-seconds", type=float, default=180)
-    parser.add_argument("--data-dir", type=Path, help="keep the system's data here (default: a temp dir)")
+    proof_options(parser, drain_seconds=180, seeded=False)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="fse-scaleout-") as scratch:
-        system = start_system(args.data_dir or Path(scratch))
-        try:
-            verdict, shares = loop.run(scale_out(system, args.claims, args.drain_seconds))
-        finally:
-            system.stop()
+    verdict, shares = on_a_system(
+        args.data_dir, lambda system: scale_out(system, args.claims, args.drain_seconds)
+    )
     for service, (first, second) in shares.items():
         print(f"{service:<14} received before the kill: instance 1 {first:.0f}, instance 2 {second:.0f}")
     print(verdict.report())

@@ -55,10 +55,11 @@ async def high_watermarks(bootstrap: str, topics: Iterable[str]) -> Offsets:
         await consumer.stop()
 
 
-def subscriptions(urls: Iterable[str]) -> set[tuple[str, str]]:
-    """(consumer group, topic) pairs, read from each running service's AsyncAPI document (subscriber
-    titles are "group:topic"): the embedded broker does not answer ListGroups."""
-    pairs = set()
+def readers(urls: Iterable[str]) -> dict[str, dict[str, frozenset[str]]]:
+    """topic -> consumer group -> the event types that group handles, read from each running service's
+    AsyncAPI document (subscriber titles are "group:topic", descriptions the types it handles): the
+    embedded broker does not answer ListGroups. Readers in no group (session revocations) are left out."""
+    found: dict[str, dict[str, frozenset[str]]] = defaultdict(dict)
     for url in urls:
         try:
             document = httpx.get(f"{url.rstrip('/')}/asyncapi.json", timeout=5).json()
@@ -67,8 +68,14 @@ def subscriptions(urls: Iterable[str]) -> set[tuple[str, str]]:
         for name, channel in document.get("channels", {}).items():
             group, _, _rest = name.partition(":")
             if group != NO_GROUP:
-                pairs.add((group, channel["address"]))
-    return pairs
+                types = frozenset(t.strip() for t in channel.get("description", "").split(",") if t.strip())
+                found[channel["address"]][group] = types
+    return dict(found)
+
+
+def subscriptions(urls: Iterable[str]) -> set[tuple[str, str]]:
+    """(consumer group, topic) pairs of the running services (`readers`)."""
+    return {(group, topic) for topic, groups in readers(urls).items() for group in groups}
 
 
 async def committed(bootstrap: str, pairs: Iterable[tuple[str, str]]) -> dict[str, Offsets]:
@@ -98,6 +105,15 @@ def by_topic(offsets: Offsets) -> dict[str, int]:
     return totals
 
 
+def behind(groups: dict[str, Offsets], marks: Offsets) -> dict[tuple[str, str], int]:
+    """(group, topic) -> the records of the topic the group has not committed yet (its lag)."""
+    lags: dict[tuple[str, str], int] = defaultdict(int)
+    for group, offsets in groups.items():
+        for tp, offset in offsets.items():
+            lags[(group, tp.topic)] += max(marks.get(tp, offset) - offset, 0)
+    return dict(lags)
+
+
 async def lag(bootstrap: str, interval: float, pairs: set[tuple[str, str]]) -> str:
     topics = {topic for _group, topic in pairs}
     first_groups, first_marks = await committed(bootstrap, pairs), await high_watermarks(bootstrap, topics)
@@ -107,14 +123,16 @@ async def lag(bootstrap: str, interval: float, pairs: set[tuple[str, str]]) -> s
     second_marks = await high_watermarks(bootstrap, topics)
     seconds = time.monotonic() - began
     produced_before, produced_now = by_topic(first_marks), by_topic(second_marks)
+    lags = behind(second_groups, second_marks)
     lines = [f"{'group':<28} {'topic':<26} {'in msg/s':>9} {'done msg/s':>10} {'lag':>8}"]
     for group, offsets in sorted(second_groups.items()):
         before = by_topic(first_groups.get(group, {}))
         for topic, done in sorted(by_topic(offsets).items()):
-            behind = sum(second_marks.get(tp, off) - off for tp, off in offsets.items() if tp.topic == topic)
             incoming = (produced_now.get(topic, 0) - produced_before.get(topic, 0)) / seconds
             consumed = (done - before.get(topic, done)) / seconds
-            lines.append(f"{group:<28} {topic:<26} {incoming:9.1f} {consumed:10.1f} {max(behind, 0):8d}")
+            lines.append(
+                f"{group:<28} {topic:<26} {incoming:9.1f} {consumed:10.1f} {lags[(group, topic)]:8d}"
+            )
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from runtime.ops import by_topic, committed, high_watermarks
+from runtime.ops import behind, by_topic, committed, high_watermarks
 from tests.helpers import eventually
 
 
@@ -35,3 +35,6 @@ async def test_lag_is_the_high_watermark_minus_the_committed_offset(kafka_bootst
     offsets = await committed(kafka_bootstrap, [(group, topic)])
     assert offsets[group][TopicPartition(topic, 0)] == 2
     assert by_topic(offsets[group])[topic] == 2
+    ends = await high_watermarks(kafka_bootstrap, [topic])
+    assert behind(offsets, ends) == {(group, topic): 3}
+    assert behind({group: {partition: 5}}, ends) == {(group, topic): 0}

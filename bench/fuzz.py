@@ -164,7 +164,7 @@ class Letters:
     unexpected: int = 0  # dead-lettered by a group that should have skipped it
     repeated: int = 0  # the same message by the same group more than once
     unnamed: int = 0  # without its origin (topic, partition, offset), error class or error message
-    examples: dict[str, str] = field(default_factory=dict)  # topic -> an error as a dead letter names it
+    examples: dict[str, str] = field(default_factory=dict)  # what an error names first -> the first such
 
     @property
     def passed(self) -> bool:
@@ -214,8 +214,10 @@ def check_letters(messages: Sequence[Bad], records: Sequence[Any]) -> Letters:
             or record.value != message.value
         ):
             letters.unnamed += 1
-        elif group in message.groups and key[0] not in letters.examples:
-            letters.examples[key[0]] = f"[{group}] {headers['dlt-exception-message'][:100]}"
+        elif group in message.groups:
+            error = headers["dlt-exception-message"]
+            named = error.split(":", 1)[0]  # the field the error names first (or the error's kind)
+            letters.examples.setdefault(named, f"{key[0]} [{group}] {error[:100]}")
     for key, message in by_key.items():
         groups = seen.get(key, Counter())
         letters.found += sum(groups[g] > 0 for g in message.groups)
@@ -313,7 +315,8 @@ class Verdict:
             f" {letters.repeated}",
             f"without origin or error named:      {letters.unnamed}",
         ]
-        lines += [f"  e.g. {topic} {example}" for topic, example in sorted(letters.examples.items())]
+        lines.append(f"errors named, by what they name first: {len(letters.examples)}, for example:")
+        lines += [f"  {example}" for _named, example in sorted(letters.examples.items())[:12]]
         for phase in self.phases:
             run = phase.run
             lines.append(

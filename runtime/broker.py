@@ -178,16 +178,16 @@ async def _undecoded(message: StreamMessage[Any]) -> Any:
     return message.raw_message
 
 
-def dead_letter_sink(broker: KafkaBroker) -> DeadLetterPublisher:
-    return DeadLetterPublisher(broker)
-
-
 class DeadLetterPublisher:
+    """The consumers' dead-letter sink (runtime.messaging.consumer.DeadLetterSink) on the service's broker."""
+
     def __init__(self, broker: KafkaBroker) -> None:
         self._broker = broker
 
-    async def __call__(self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> None:
-        await self._broker.publish(value, topic, key=key, headers=headers)
+    async def __call__(
+        self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+    ) -> Awaitable[object]:
+        return await self._broker.publish(value, topic, key=key, headers=headers, no_confirm=True)
 
 
 async def ensure_topics(

@@ -47,9 +47,13 @@ class Record(Protocol):
 
 
 class DeadLetterSink(Protocol):
+    """Hands a dead letter to the producer and returns, without waiting for it, the broker's
+    acknowledgement: a batch's dead letters go out together, and the batch is done (its offsets
+    committed) only once every one of them is acknowledged."""
+
     async def __call__(
         self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
-    ) -> None: ...
+    ) -> Awaitable[object]: ...
 
 
 class MessageRejectedError(Exception):
@@ -84,7 +88,7 @@ def describe_error(error: BaseException) -> str:
         return "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
         )[:2000]
-    if isinstance(error, MessageRejectedError):
+    if isinstance(error, MessageRejectedError | UnknownEventError):  # their messages name the field
         return str(error)[:2000]
     return f"{type(error).__name__}: {error}"[:2000]
 
@@ -155,6 +159,7 @@ class Consumer:
         self._dead_letters = dead_letters
         self._retries = retries
         self._retry_delay = retry_delay
+        self._unconfirmed: list[Awaitable[object]] = []  # this batch's dead letters, not acknowledged yet
         self.dead_lettered = 0
 
     @property
@@ -162,6 +167,17 @@ class Consumer:
         return list(self._routes)
 
     async def process(self, records: Sequence[Record]) -> None:
+        """Apply a batch; returns once its effects are committed and its dead letters acknowledged (a
+        dead letter that cannot be written fails the batch, which is then fetched again)."""
+        try:
+            await self._process(records)
+        except BaseException:
+            self._unconfirmed.clear()  # the batch is fetched again, and its dead letters sent again
+            raise
+        unconfirmed, self._unconfirmed = self._unconfirmed, []
+        await asyncio.gather(*unconfirmed)
+
+    async def _process(self, records: Sequence[Record]) -> None:
         items: list[Item] = []
         for record in records:
             item = await self._read(record)
@@ -246,7 +262,7 @@ class Consumer:
             record.offset,
             type(error).__name__,
         )
-        await self._dead_letters(
+        acknowledged = await self._dead_letters(
             dead_letter(record.topic),
             record.key,
             record.value or b"",
@@ -260,3 +276,4 @@ class Consumer:
                 "dlt-time": datetime.now(UTC).isoformat(),
             },
         )
+        self._unconfirmed.append(acknowledged)

@@ -42,7 +42,7 @@ async def test_bad_messages_on_every_consumed_topic_are_dead_lettered_and_valid_
     letters = await dead_lettered(system.bootstrap_servers, messages, stall_seconds=90)
     assert letters.passed, letters
     assert letters.found == letters.expected >= len(messages)
-    assert set(letters.examples) == set(topics)
+    assert {"body", "data", "type", "schema_version"} <= set(letters.examples), letters.examples
 
     response = await asyncio.to_thread(submit, system, doctor, demo_claim("100001", "A1B2C3"))
     assert response.status_code == 202

@@ -33,7 +33,7 @@ def test_every_refusal_found_passes() -> None:
     )
     assert (letters.expected, letters.found, letters.letters) == (3, 3, 3)
     assert letters.passed
-    assert letters.examples == {"fse.tariff": "[claims] body: Invalid JSON"}
+    assert letters.examples == {"body": "fse.tariff [claims] body: Invalid JSON"}
 
 
 def test_a_missing_refusal_an_unexpected_one_and_a_repeat_are_counted() -> None:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.structs import ConsumerRecord
 from faststream.kafka import KafkaBroker
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
 from sqlalchemy.exc import OperationalError
@@ -178,6 +179,43 @@ async def test_consumer_dead_letters_the_permanent_failure_and_retries_the_trans
     rejected = next(h for h in headers if h["dlt-exception-class"] == "MessageRejectedError")
     assert rejected["dlt-exception-message"] == "n: refused by the domain"
     assert {r.key for r in dead} == {b"k12", b"bad"}
+
+
+async def test_a_batch_returns_once_the_broker_has_acknowledged_each_of_its_dead_letters(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    """A batch's dead letters are handed to the producer one after the other without waiting, and
+    awaited together before the batch is done (its offsets committed only then)."""
+
+    async def record(unit: Unit, _envelope: Envelope, event: Noted) -> None:
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note=event.behaviour))
+
+    broker = KafkaBroker(kafka_bootstrap)
+    publisher = DeadLetterPublisher(broker)
+    handed: list[Any] = []
+
+    async def watched(topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> Any:
+        acknowledgement = await publisher(topic, key, value, headers)
+        handed.append(acknowledgement)
+        return acknowledgement
+
+    consumer = Consumer([Subscription(topic, f"g-{topic}", {Noted: record})], harness.uow, watched)
+    good = Envelope.wrap(Noted(n=1), source="tests", subject="k").model_dump_json().encode()
+    values = [b"\xff", good, b"[]", b'{"type": "TestNoted"}', b"{}"]
+    records = [
+        ConsumerRecord(topic, 0, offset, 0, 0, f"k{offset}".encode(), value, None, 2, len(value), [])
+        for offset, value in enumerate(values)
+    ]
+    await broker.start()
+    try:
+        await consumer.process(records)
+        assert len(handed) == 4
+        assert all(a.done() and a.exception() is None for a in handed)  # acknowledged, not just sent
+        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 4)
+    finally:
+        await broker.stop()
+    assert sorted(r.key for r in dead) == [b"k0", b"k2", b"k3", b"k4"]
+    assert await harness.effect_count() == 1
 
 
 async def test_a_redelivered_event_has_its_effect_once(

@@ -163,12 +163,12 @@ class Letters:
     missing: int = 0
     unexpected: int = 0  # dead-lettered by a group that should have skipped it
     repeated: int = 0  # the same message by the same group more than once
-    unnamed: int = 0  # without its origin (topic, partition, offset), error class or error message
+    malformed: int = 0  # without its origin (topic, partition, offset), error class or error message
     examples: dict[str, str] = field(default_factory=dict)  # what an error names first -> the first such
 
     @property
     def passed(self) -> bool:
-        return not (self.missing or self.unexpected or self.unnamed)
+        return not (self.missing or self.unexpected or self.repeated or self.malformed)
 
 
 async def read_dead_letters(bootstrap: str, topics: set[str]) -> list[Any]:
@@ -213,7 +213,7 @@ def check_letters(messages: Sequence[Bad], records: Sequence[Any]) -> Letters:
             or not headers.get("dlt-exception-message")
             or record.value != message.value
         ):
-            letters.unnamed += 1
+            letters.malformed += 1
         elif group in message.groups:
             error = headers["dlt-exception-message"]
             named = error.split(":", 1)[0]  # the field the error names first (or the error's kind)
@@ -227,19 +227,10 @@ def check_letters(messages: Sequence[Bad], records: Sequence[Any]) -> Letters:
     return letters
 
 
-async def dead_lettered(bootstrap: str, messages: Sequence[Bad], stall_seconds: float = 60.0) -> Letters:
-    """The dead letters of `messages`, read again until none is missing or `stall_seconds` pass with no
-    more found (the background streams fetch slowly)."""
-    topics = {m.topic for m in messages}
-    best, progress = -1, time.monotonic()
-    while True:
-        records = await read_dead_letters(bootstrap, topics)
-        letters = check_letters(messages, records)
-        if not letters.missing or time.monotonic() - progress > stall_seconds:
-            return letters
-        if letters.found > best:
-            best, progress = letters.found, time.monotonic()
-        await asyncio.sleep(1.0)
+async def dead_lettered(bootstrap: str, messages: Sequence[Bad]) -> Letters:
+    """The dead letters of `messages`, read once every group has caught up (`caught_up`): a group
+    commits a batch's offsets only once its dead letters are acknowledged, so none can come later."""
+    return check_letters(messages, await read_dead_letters(bootstrap, {m.topic for m in messages}))
 
 
 def dead_letter_count(system: System) -> int:
@@ -253,16 +244,15 @@ def dead_letter_count(system: System) -> int:
     return int(total)
 
 
-async def caught_up(system: System, topics: Readers, limit: float) -> dict[tuple[str, str], int]:
+async def caught_up(system: System, topics: Readers, limit: float) -> dict[tuple[str, str], int | None]:
     """The lag of every (group, topic) that is not zero once `limit` seconds have passed (empty as
-    soon as every group has committed everything on every topic it reads)."""
+    soon as every group has committed everything on every topic it reads; None where unknown)."""
     pairs = {(group, topic) for topic, groups in topics.items() for group in groups}
     deadline = time.monotonic() + limit
     while True:
         marks = await high_watermarks(system.bootstrap_servers, {t for _g, t in pairs})
-        lagging = {
-            k: v for k, v in behind(await committed(system.bootstrap_servers, pairs), marks).items() if v
-        }
+        lags = behind(await committed(system.bootstrap_servers, pairs), marks)
+        lagging = {pair: lag for pair, lag in lags.items() if lag != 0}
         if not lagging or time.monotonic() > deadline:
             return lagging
         await asyncio.sleep(1.0)
@@ -289,7 +279,7 @@ class Verdict:
     phases: list[Stage] = field(default_factory=list)
     restarted: list[str] = field(default_factory=list)
     unhealthy: list[str] = field(default_factory=list)
-    lagging: dict[tuple[str, str], int] = field(default_factory=dict)
+    lagging: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
     @property
     def valid_decided(self) -> bool:
@@ -313,7 +303,7 @@ class Verdict:
             f" ({letters.letters} records; the services counted {self.counted})",
             f"missing, unexpected, repeated:      {letters.missing}, {letters.unexpected},"
             f" {letters.repeated}",
-            f"without origin or error named:      {letters.unnamed}",
+            f"without origin or error named:      {letters.malformed}",
         ]
         lines.append(f"errors named, by what they name first: {len(letters.examples)}, for example:")
         lines += [f"  {example}" for _named, example in sorted(letters.examples.items())[:12]]
@@ -332,7 +322,10 @@ class Verdict:
                 for p in (50, 99)
             )
             lines.append(f"what the bad input cost a decision, against the phases around it: {cost}")
-        lagging = ", ".join(f"{g} on {t}: {n}" for (g, t), n in sorted(self.lagging.items())) or "none"
+        lagging = (
+            ", ".join(f"{g} on {t}: {'?' if n is None else n}" for (g, t), n in sorted(self.lagging.items()))
+            or "none"
+        )
         lines += [
             f"services restarted, unhealthy:      {', '.join(self.restarted) or 'none'},"
             f" {', '.join(self.unhealthy) or 'none'}",
@@ -374,8 +367,8 @@ async def bad_input_test(
         during = publish(system.bootstrap_servers, messages, duration)
         verdict.phases.append(await phase("with the bad input", load.kafka(claims, rate), during))
         verdict.phases.append(await phase("alone, after", load.kafka(claims, rate)))
-    verdict.letters = await dead_lettered(system.bootstrap_servers, messages, drain_seconds)
     verdict.lagging = await caught_up(system, topics, drain_seconds)
+    verdict.letters = await dead_lettered(system.bootstrap_servers, messages)
     verdict.counted = await asyncio.to_thread(dead_letter_count, system) - counted_before
     verdict.restarted = [
         name

@@ -105,13 +105,16 @@ def by_topic(offsets: Offsets) -> dict[str, int]:
     return totals
 
 
-def behind(groups: dict[str, Offsets], marks: Offsets) -> dict[tuple[str, str], int]:
-    """(group, topic) -> the records of the topic the group has not committed yet (its lag)."""
-    lags: dict[tuple[str, str], int] = defaultdict(int)
+def behind(groups: dict[str, Offsets], marks: Offsets) -> dict[tuple[str, str], int | None]:
+    """(group, topic) -> the records of the topic the group has not committed yet (its lag); None when
+    a partition's high watermark could not be read, so that an unknown lag never passes for none."""
+    lags: dict[tuple[str, str], int | None] = {}
     for group, offsets in groups.items():
         for tp, offset in offsets.items():
-            lags[(group, tp.topic)] += max(marks.get(tp, offset) - offset, 0)
-    return dict(lags)
+            key, mark = (group, tp.topic), marks.get(tp)
+            so_far = lags.get(key, 0)
+            lags[key] = None if mark is None or so_far is None else so_far + max(mark - offset, 0)
+    return lags
 
 
 async def lag(bootstrap: str, interval: float, pairs: set[tuple[str, str]]) -> str:
@@ -130,9 +133,9 @@ async def lag(bootstrap: str, interval: float, pairs: set[tuple[str, str]]) -> s
         for topic, done in sorted(by_topic(offsets).items()):
             incoming = (produced_now.get(topic, 0) - produced_before.get(topic, 0)) / seconds
             consumed = (done - before.get(topic, done)) / seconds
-            lines.append(
-                f"{group:<28} {topic:<26} {incoming:9.1f} {consumed:10.1f} {lags[(group, topic)]:8d}"
-            )
+            behind_by = lags[(group, topic)]
+            shown = "?" if behind_by is None else str(behind_by)  # a watermark the broker did not give
+            lines.append(f"{group:<28} {topic:<26} {incoming:9.1f} {consumed:10.1f} {shown:>8}")
     return "\n".join(lines)
 
 

@@ -159,7 +159,6 @@ class Consumer:
         self._dead_letters = dead_letters
         self._retries = retries
         self._retry_delay = retry_delay
-        self._unconfirmed: list[Awaitable[object]] = []  # this batch's dead letters, not acknowledged yet
         self.dead_lettered = 0
 
     @property
@@ -169,27 +168,19 @@ class Consumer:
     async def process(self, records: Sequence[Record]) -> None:
         """Apply a batch; returns once its effects are committed and its dead letters acknowledged (a
         dead letter that cannot be written fails the batch, which is then fetched again)."""
-        try:
-            await self._process(records)
-        except BaseException:
-            self._unconfirmed.clear()  # the batch is fetched again, and its dead letters sent again
-            raise
-        unconfirmed, self._unconfirmed = self._unconfirmed, []
-        await asyncio.gather(*unconfirmed)
-
-    async def _process(self, records: Sequence[Record]) -> None:
+        acknowledgements: list[Awaitable[object]] = []
         items: list[Item] = []
         for record in records:
-            item = await self._read(record)
+            item = await self._read(record, acknowledgements)
             if item is not None:
                 items.append(item)
-        if not items:
-            return
-        try:
-            await self._apply(items)
-        except Exception:
-            for item in items:
-                await self._apply_alone(item)
+        if items:
+            try:
+                await self._apply(items)
+            except Exception:
+                for item in items:
+                    await self._apply_alone(item, acknowledgements)
+        await asyncio.gather(*acknowledgements)
 
     def _not_ours(self, record: Record) -> bool:
         """An event of the stream that this group does not handle, known by its header alone: most of
@@ -197,7 +188,7 @@ class Consumer:
         this very topic is trusted from the header: anything else is read and checked in full."""
         return (record.topic, declared_type(record)) in self._others
 
-    async def _read(self, record: Record) -> Item | None:
+    async def _read(self, record: Record, acknowledgements: list[Awaitable[object]]) -> Item | None:
         if self._not_ours(record):
             return None
         try:
@@ -207,12 +198,13 @@ class Consumer:
             route = self._routes.get(envelope.type)
             if route is None:
                 if envelope.type not in known_event_types():
-                    raise UnknownEventError(f"type: no event type {envelope.type[:100]!r} is known")
+                    # Not echoed: the sender's text is the dead letter's value, for whoever may read it.
+                    raise UnknownEventError("type: names no known event type")
                 return None  # an event of the stream that this group does not handle
             model, handler, prefetch = route
             return Item(record, envelope, parse(envelope, model), handler, prefetch)
         except (ValidationError, UnknownEventError, ValueError) as error:
-            await self._dead_letter(record, error)
+            acknowledgements.append(await self._dead_letter(record, error))
             return None
 
     async def _apply(self, items: list[Item]) -> None:
@@ -232,7 +224,7 @@ class Consumer:
                 for item in run:
                     await item.handler(unit, item.envelope, item.payload)
 
-    async def _apply_alone(self, item: Item) -> None:
+    async def _apply_alone(self, item: Item, acknowledgements: list[Awaitable[object]]) -> None:
         for attempt in range(self._retries + 1):
             try:
                 await self._apply([item])
@@ -244,15 +236,24 @@ class Consumer:
                     raise
                 await asyncio.sleep(self._retry_delay * 2**attempt)
             except Exception as error:
-                await self._dead_letter(item.record, error)
+                acknowledgement = await self._dead_letter(item.record, error)
                 if isinstance(error, MessageRejectedError) and error.notice is not None:
-                    async with self._uow() as unit:
-                        unit.emit(
-                            error.notice, subject=error.subject or item.envelope.subject, cause=item.envelope
-                        )
+                    await acknowledgement
+                    await self._notify(item, error.notice, error.subject or item.envelope.subject)
+                else:
+                    acknowledgements.append(acknowledgement)
                 return
 
-    async def _dead_letter(self, record: Record, error: BaseException) -> None:
+    async def _notify(self, item: Item, notice: Payload, subject: str) -> None:
+        """Publish a refusal's notice (its dead letter acknowledged before) and mark the message as
+        processed with it: a batch fetched again (another dead letter failed, the process died) does
+        not refuse it twice, so its sender hears of it once."""
+        async with self._uow() as unit:
+            if await unit.first_time(self.group, [item.envelope.id]):
+                unit.emit(notice, subject=subject, cause=item.envelope)
+
+    async def _dead_letter(self, record: Record, error: BaseException) -> Awaitable[object]:
+        """Hand the record to its dead-letter topic; returns the broker's acknowledgement, to await."""
         self.dead_lettered += 1
         reason = describe_error(error)
         log.warning(
@@ -262,7 +263,7 @@ class Consumer:
             record.offset,
             type(error).__name__,
         )
-        acknowledged = await self._dead_letters(
+        return await self._dead_letters(
             dead_letter(record.topic),
             record.key,
             record.value or b"",
@@ -276,4 +277,3 @@ class Consumer:
                 "dlt-time": datetime.now(UTC).isoformat(),
             },
         )
-        self._unconfirmed.append(acknowledged)

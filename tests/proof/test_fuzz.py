@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiokafka.structs import ConsumerRecord
 
-from bench.fuzz import Bad, check_letters, draw
+from bench.fuzz import Bad, check_letters, draw, refused_by
 
 GARBAGE = Bad("fse.tariff", b"k1", b"\xff", frozenset({"claims", "notifications"}))
 PRICED = Bad("fse.tariff", b"k2", b"{}", frozenset({"claims"}))
@@ -44,11 +44,17 @@ def test_a_missing_refusal_an_unexpected_one_and_a_repeat_are_counted() -> None:
     assert not letters.passed
 
 
-def test_a_letter_without_its_error_or_with_other_bytes_is_counted_as_unnamed() -> None:
+def test_a_message_dead_lettered_twice_by_one_group_fails() -> None:
+    letters = check_letters([PRICED], [letter(PRICED, "claims"), letter(PRICED, "claims")])
+    assert (letters.found, letters.missing, letters.repeated) == (1, 0, 1)
+    assert not letters.passed
+
+
+def test_a_letter_without_its_error_or_with_other_bytes_is_counted_as_malformed() -> None:
     silent = letter(GARBAGE, "claims", error="")
     changed = letter(GARBAGE, "notifications", value=b"something else")
     letters = check_letters([GARBAGE], [silent, changed])
-    assert letters.unnamed == 2
+    assert letters.malformed == 2
     assert not letters.passed
 
 
@@ -67,3 +73,15 @@ def test_one_seed_draws_the_same_messages() -> None:
     assert [m.value for m in first] == [m.value for m in second]
     assert len({m.value for m in first}) > 20
     assert all(m.groups for m in first)
+
+
+def test_a_message_is_refused_by_every_reader_unless_it_is_an_envelope_of_a_known_type() -> None:
+    groups = {"claims": frozenset({"ClaimPriced"}), "notifications": frozenset({"ClaimRejected"})}
+    assert refused_by(groups, b"\xff not json") == {"claims", "notifications"}
+    assert refused_by(groups, b'{"type": "ClaimPriced"}') == {"claims", "notifications"}  # no envelope
+    shell = (
+        b'{"id": "00000000-0000-7000-8000-000000000001", "type": "%s", "source": "fuzz", "subject": "s",'
+        b' "schema_version": 1, "correlation_id": "00000000-0000-4000-8000-000000000002", "data": {}}'
+    )
+    assert refused_by(groups, shell % b"ClaimPriced") == {"claims"}
+    assert refused_by(groups, shell % b"NoSuchEvent") == {"claims", "notifications"}

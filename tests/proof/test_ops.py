@@ -38,3 +38,5 @@ async def test_lag_is_the_high_watermark_minus_the_committed_offset(kafka_bootst
     ends = await high_watermarks(kafka_bootstrap, [topic])
     assert behind(offsets, ends) == {(group, topic): 3}
     assert behind({group: {partition: 5}}, ends) == {(group, topic): 0}
+    unread = TopicPartition(topic, 99)  # a partition whose watermark the broker did not give
+    assert behind({group: {partition: 5, unread: 0}}, ends) == {(group, topic): None}

@@ -22,7 +22,7 @@ from runtime import db, ops
 from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, ensure_topics
 from runtime.messaging.consumer import Consumer, MessageRejectedError, Subscription
 from runtime.messaging.relay import OutboxRelay
-from runtime.messaging.tables import messaging_tables
+from runtime.messaging.tables import MessagingTables, messaging_tables
 from runtime.messaging.uow import Unit, UnitOfWork
 from runtime.settings import ServiceSettings
 from tests.helpers import eventually, read_topic
@@ -45,6 +45,7 @@ class Harness:
     relay: OutboxRelay
     effects: Table
     sessions: Any
+    tables: MessagingTables
 
     async def effect_count(self) -> int:
         async with self.sessions() as session:
@@ -63,7 +64,7 @@ async def harness(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Harn
     relay = OutboxRelay(sessions, tables, kafka_bootstrap, "test-relay", poll_seconds=0.05)
     await relay.start()
     uow = UnitOfWork(sessions, tables, "tests", relay.committed)
-    yield Harness(uow, relay, effects, sessions)
+    yield Harness(uow, relay, effects, sessions, tables)
     await relay.stop()
     await engine.dispose()
 
@@ -201,11 +202,7 @@ async def test_a_batch_returns_once_the_broker_has_acknowledged_each_of_its_dead
 
     consumer = Consumer([Subscription(topic, f"g-{topic}", {Noted: record})], harness.uow, watched)
     good = Envelope.wrap(Noted(n=1), source="tests", subject="k").model_dump_json().encode()
-    values = [b"\xff", good, b"[]", b'{"type": "TestNoted"}', b"{}"]
-    records = [
-        ConsumerRecord(topic, 0, offset, 0, 0, f"k{offset}".encode(), value, None, 2, len(value), [])
-        for offset, value in enumerate(values)
-    ]
+    records = _records(topic, [b"\xff", good, b"[]", b'{"type": "TestNoted"}', b"{}"])
     await broker.start()
     try:
         await consumer.process(records)
@@ -215,6 +212,61 @@ async def test_a_batch_returns_once_the_broker_has_acknowledged_each_of_its_dead
     finally:
         await broker.stop()
     assert sorted(r.key for r in dead) == [b"k0", b"k2", b"k3", b"k4"]
+    assert await harness.effect_count() == 1
+
+
+def _records(topic: str, values: Sequence[bytes]) -> list[ConsumerRecord[bytes, bytes]]:
+    return [
+        ConsumerRecord(topic, 0, offset, 0, 0, f"k{offset}".encode(), value, None, 2, len(value), [])
+        for offset, value in enumerate(values)
+    ]
+
+
+async def test_a_batch_whose_dead_letter_is_not_acknowledged_fails_and_its_refusal_is_noticed_once(
+    harness: Harness, topic: str, kafka_bootstrap: str
+) -> None:
+    """A refusal's notice goes out only once its dead letter is acknowledged, and once: a batch fetched
+    again after a failed dead letter, or after the process died before committing its offsets, is not
+    refused a second time."""
+
+    async def record(unit: Unit, envelope: Envelope, event: Noted) -> None:
+        if event.behaviour == "refused":
+            raise MessageRejectedError("n: refused by the domain", Noted(n=100 + event.n), envelope.subject)
+        await unit.session.execute(harness.effects.insert().values(n=event.n, note=event.behaviour))
+
+    broker = KafkaBroker(kafka_bootstrap)
+    publisher = DeadLetterPublisher(broker)
+    broker_away = [True]
+    handed: list[str] = []
+
+    async def sink(topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> Any:
+        handed.append(headers["dlt-exception-message"])
+        if broker_away[0]:
+            failed: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+            failed.set_exception(ConnectionError("broker away"))
+            return failed
+        return await publisher(topic, key, value, headers)
+
+    committed: list[Any] = []
+    uow = UnitOfWork(harness.sessions, harness.tables, "tests", committed.extend)
+    consumer = Consumer([Subscription(topic, f"g-{topic}", {Noted: record})], uow, sink)
+    refused = Envelope.wrap(Noted(n=1, behaviour="refused"), source="tests", subject="claim-1")
+    good = Envelope.wrap(Noted(n=2), source="tests", subject="claim-2")
+    records = _records(topic, [refused.model_dump_json().encode(), good.model_dump_json().encode()])
+    await broker.start()
+    try:
+        with pytest.raises(ConnectionError):
+            await consumer.process(records)
+        assert committed == []  # no notice before its dead letter is acknowledged
+        broker_away[0] = False
+        await consumer.process(records)  # fetched again
+        await consumer.process(records)  # and again, as after a crash before the offsets' commit
+        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 1)
+    finally:
+        await broker.stop()
+    assert handed == ["n: refused by the domain"] * 2
+    assert [r.key for r in dead] == [b"k0"]
+    assert [(row["event_type"], row["key"]) for row in committed] == [("TestNoted", "claim-1")]
     assert await harness.effect_count() == 1
 
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from contracts.envelope import Envelope, Payload
@@ -85,12 +86,17 @@ def declared_type(record: Record) -> str | None:
 def describe_error(error: BaseException) -> str:
     """A message naming the field and the reason, without echoing the input (it may be medical)."""
     if isinstance(error, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()
-        )[:2000]
+        return "; ".join(dict.fromkeys(_field_and_reason(e) for e in error.errors()))[:2000]
     if isinstance(error, MessageRejectedError | UnknownEventError):  # their messages name the field
         return str(error)[:2000]
     return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _field_and_reason(error: ErrorDetails) -> str:
+    location = error["loc"]
+    if error["type"] == "extra_forbidden":  # the unexpected key is the sender's text: its parent is named
+        location = location[:-1]
+    return f"{'.'.join(str(p) for p in location) or 'body'}: {error['msg']}"
 
 
 @dataclass(frozen=True)

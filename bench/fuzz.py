@@ -219,7 +219,7 @@ def check_letters(messages: Sequence[Bad], records: Sequence[Any]) -> Letters:
             letters.malformed += 1
         elif group in message.groups:
             error = headers["dlt-exception-message"]
-            named = error.split(":", 1)[0]  # the field the error names first (or the error's kind)
+            named = error.split(":", 1)[0].split(".")[0]  # the field it names first (or the error's kind)
             letters.examples.setdefault(named, f"{key[0]} [{group}] {error[:100]}")
     for key, message in by_key.items():
         groups = seen.get(key, Counter())
@@ -255,7 +255,7 @@ async def caught_up(system: System, topics: Readers, limit: float) -> dict[tuple
     while True:
         marks = await high_watermarks(system.bootstrap_servers, {t for _g, t in pairs})
         lags = behind(await committed(system.bootstrap_servers, pairs), marks)
-        lagging = {pair: lag for pair, lag in lags.items() if lag != 0}
+        lagging = {pair: lags.get(pair) for pair in pairs if lags.get(pair) != 0}  # absent: unknown
         if not lagging or time.monotonic() > deadline:
             return lagging
         await asyncio.sleep(1.0)

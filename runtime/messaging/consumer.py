@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from contracts.envelope import Envelope, Payload
 from contracts.registry import UnknownEventError, all_models, parse
 from contracts.topics import dead_letter
+from runtime.messaging.reasons import DescribedError, UnreadableError, describe_error
 from runtime.messaging.uow import Unit, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,12 @@ class DeadLetterSink(Protocol):
     ) -> Awaitable[object]: ...
 
 
-class MessageRejectedError(Exception):
+class MessageRejectedError(DescribedError):
     """A domain handler's verdict that a message can never be processed (it goes to the dead letters).
 
     `notice`, when given, is an event published (through the outbox, keyed by `subject`) once the
-    message is dead-lettered, so that its sender can learn of the refusal from a topic it reads."""
+    message is dead-lettered, so that its sender can learn of the refusal from a topic it reads. Its
+    message names the field and the reason, and quotes no input (runtime.messaging.reasons)."""
 
     def __init__(self, message: str, notice: Payload | None = None, subject: str | None = None) -> None:
         super().__init__(message)
@@ -81,22 +82,6 @@ def declared_type(record: Record) -> str | None:
         if name == "ce_type" and value is not None:
             return value.decode("utf-8", "replace")
     return None
-
-
-def describe_error(error: BaseException) -> str:
-    """A message naming the field and the reason, without echoing the input (it may be medical)."""
-    if isinstance(error, ValidationError):
-        return "; ".join(dict.fromkeys(_field_and_reason(e) for e in error.errors()))[:2000]
-    if isinstance(error, MessageRejectedError | UnknownEventError):  # their messages name the field
-        return str(error)[:2000]
-    return f"{type(error).__name__}: {error}"[:2000]
-
-
-def _field_and_reason(error: ErrorDetails) -> str:
-    location = error["loc"]
-    if error["type"] == "extra_forbidden":  # the unexpected key is the sender's text: its parent is named
-        location = location[:-1]
-    return f"{'.'.join(str(p) for p in location) or 'body'}: {error['msg']}"
 
 
 @dataclass(frozen=True)
@@ -128,6 +113,15 @@ class Item:
     payload: Payload
     handler: Handler
     prefetch: Prefetch | None
+
+
+@dataclass
+class Pending:
+    """What a batch leaves until its records are applied: its dead letters' acknowledgements, awaited
+    together, then the notices of its refusals (`MessageRejectedError.notice`), published together."""
+
+    acknowledgements: list[Awaitable[object]] = field(default_factory=list)
+    notices: list[tuple[Item, Payload, str]] = field(default_factory=list)
 
 
 class Consumer:
@@ -172,12 +166,13 @@ class Consumer:
         return list(self._routes)
 
     async def process(self, records: Sequence[Record]) -> None:
-        """Apply a batch; returns once its effects are committed and its dead letters acknowledged (a
-        dead letter that cannot be written fails the batch, which is then fetched again)."""
-        acknowledgements: list[Awaitable[object]] = []
+        """Apply a batch; returns once its effects are committed, its dead letters acknowledged and the
+        notices of its refusals committed (a dead letter that cannot be written fails the batch, which
+        is then fetched again)."""
+        pending = Pending()
         items: list[Item] = []
         for record in records:
-            item = await self._read(record, acknowledgements)
+            item = await self._read(record, pending)
             if item is not None:
                 items.append(item)
         if items:
@@ -185,8 +180,10 @@ class Consumer:
                 await self._apply(items)
             except Exception:
                 for item in items:
-                    await self._apply_alone(item, acknowledgements)
-        await asyncio.gather(*acknowledgements)
+                    await self._apply_alone(item, pending)
+        await asyncio.gather(*pending.acknowledgements)
+        if pending.notices:
+            await self._retried(records[0].topic, self._notify, pending.notices)
 
     def _not_ours(self, record: Record) -> bool:
         """An event of the stream that this group does not handle, known by its header alone: most of
@@ -194,23 +191,27 @@ class Consumer:
         this very topic is trusted from the header: anything else is read and checked in full."""
         return (record.topic, declared_type(record)) in self._others
 
-    async def _read(self, record: Record, acknowledgements: list[Awaitable[object]]) -> Item | None:
+    async def _read(self, record: Record, pending: Pending) -> Item | None:
         if self._not_ours(record):
             return None
         try:
             if record.value is None:
-                raise ValueError("body: empty message")
+                raise UnreadableError("body: empty message")
             envelope = Envelope.model_validate_json(record.value)
             route = self._routes.get(envelope.type)
             if route is None:
                 if envelope.type not in known_event_types():
-                    # Not echoed: the sender's text is the dead letter's value, for whoever may read it.
                     raise UnknownEventError("type: names no known event type")
                 return None  # an event of the stream that this group does not handle
             model, handler, prefetch = route
-            return Item(record, envelope, parse(envelope, model), handler, prefetch)
+            try:
+                payload = parse(envelope, model)
+            except ValidationError as error:  # its fields are the envelope's data's
+                pending.acknowledgements.append(await self._dead_letter(record, error, within="data"))
+                return None
+            return Item(record, envelope, payload, handler, prefetch)
         except (ValidationError, UnknownEventError, ValueError) as error:
-            acknowledgements.append(await self._dead_letter(record, error))
+            pending.acknowledgements.append(await self._dead_letter(record, error))
             return None
 
     async def _apply(self, items: list[Item]) -> None:
@@ -230,38 +231,44 @@ class Consumer:
                 for item in run:
                     await item.handler(unit, item.envelope, item.payload)
 
-    async def _apply_alone(self, item: Item, acknowledgements: list[Awaitable[object]]) -> None:
+    async def _apply_alone(self, item: Item, pending: Pending) -> None:
+        try:
+            await self._retried(item.record.topic, self._apply, [item])
+        except TRANSIENT:
+            raise  # retried enough: the batch is handed back to Kafka
+        except Exception as error:
+            pending.acknowledgements.append(await self._dead_letter(item.record, error))
+            if isinstance(error, MessageRejectedError) and error.notice is not None:
+                pending.notices.append((item, error.notice, error.subject or item.envelope.subject))
+
+    async def _retried(self, topic: str, action: Callable[[Any], Awaitable[None]], argument: Any) -> None:
+        """`action(argument)`, tried again with backoff while it fails for a transient reason."""
         for attempt in range(self._retries + 1):
             try:
-                await self._apply([item])
+                await action(argument)
                 return
             except TRANSIENT as error:
                 if isinstance(error, DBAPIError) and not error.connection_invalidated and attempt == 0:
-                    log.warning("transient failure on %s: %s", item.record.topic, type(error).__name__)
+                    log.warning("transient failure on %s: %s", topic, type(error).__name__)
                 if attempt == self._retries:
                     raise
                 await asyncio.sleep(self._retry_delay * 2**attempt)
-            except Exception as error:
-                acknowledgement = await self._dead_letter(item.record, error)
-                if isinstance(error, MessageRejectedError) and error.notice is not None:
-                    await acknowledgement
-                    await self._notify(item, error.notice, error.subject or item.envelope.subject)
-                else:
-                    acknowledgements.append(acknowledgement)
-                return
 
-    async def _notify(self, item: Item, notice: Payload, subject: str) -> None:
-        """Publish a refusal's notice (its dead letter acknowledged before) and mark the message as
-        processed with it: a batch fetched again (another dead letter failed, the process died) does
-        not refuse it twice, so its sender hears of it once."""
+    async def _notify(self, notices: list[tuple[Item, Payload, str]]) -> None:
+        """Publish the notices of a batch's refusals (their dead letters acknowledged before) and mark
+        the refused messages as processed with them: a batch fetched again (a dead letter failed, the
+        process died) does not refuse them again, and their senders hear of each refusal once."""
         async with self._uow() as unit:
-            if await unit.first_time(self.group, [item.envelope.id]):
-                unit.emit(notice, subject=subject, cause=item.envelope)
+            new = await unit.first_time(self.group, [item.envelope.id for item, _notice, _subject in notices])
+            for item, notice, subject in notices:
+                if item.envelope.id in new:
+                    new.discard(item.envelope.id)
+                    unit.emit(notice, subject=subject, cause=item.envelope)
 
-    async def _dead_letter(self, record: Record, error: BaseException) -> Awaitable[object]:
+    async def _dead_letter(self, record: Record, error: BaseException, within: str = "") -> Awaitable[object]:
         """Hand the record to its dead-letter topic; returns the broker's acknowledgement, to await."""
         self.dead_lettered += 1
-        reason = describe_error(error)
+        reason = describe_error(error, within)
         log.warning(
             "dead-lettering %s[%d]@%d: %s",
             record.topic,

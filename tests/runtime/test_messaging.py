@@ -194,25 +194,33 @@ async def test_a_batch_returns_once_the_broker_has_acknowledged_each_of_its_dead
     broker = KafkaBroker(kafka_bootstrap)
     publisher = DeadLetterPublisher(broker)
     handed: list[Any] = []
+    reasons: dict[bytes | None, str] = {}
 
     async def watched(topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> Any:
         acknowledgement = await publisher(topic, key, value, headers)
         handed.append(acknowledgement)
+        reasons[key] = headers["dlt-exception-message"]
         return acknowledgement
 
     consumer = Consumer([Subscription(topic, f"g-{topic}", {Noted: record})], harness.uow, watched)
     good = Envelope.wrap(Noted(n=1), source="tests", subject="k").model_dump_json().encode()
-    records = _records(topic, [b"\xff", good, b"[]", b'{"type": "TestNoted"}', b"{}"])
+    unknown = good.replace(b'"TestNoted"', b'"diagnosis: diabetes"')
+    wrong = good.replace(b'"n":1', b'"n":"diabetes"')
+    assert unknown != good != wrong
+    records = _records(topic, [b"\xff", good, b"[]", b'{"type": "TestNoted"}', b"{}", unknown, wrong])
     await broker.start()
     try:
         await consumer.process(records)
-        assert len(handed) == 4
+        assert len(handed) == 6
         assert all(a.done() and a.exception() is None for a in handed)  # acknowledged, not just sent
-        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 4)
+        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 6)
     finally:
         await broker.stop()
-    assert sorted(r.key for r in dead) == [b"k0", b"k2", b"k3", b"k4"]
+    assert sorted(r.key for r in dead) == [b"k0", b"k2", b"k3", b"k4", b"k5", b"k6"]
     assert await harness.effect_count() == 1
+    assert reasons[b"k5"] == "type: names no known event type"  # the sender's type is not echoed
+    assert reasons[b"k6"].startswith("data.n: Input should be a valid integer")  # within the data
+    assert not [r for r in reasons.values() if "diabetes" in r]
 
 
 def _records(topic: str, values: Sequence[bytes]) -> list[ConsumerRecord[bytes, bytes]]:
@@ -222,12 +230,12 @@ def _records(topic: str, values: Sequence[bytes]) -> list[ConsumerRecord[bytes, 
     ]
 
 
-async def test_a_batch_whose_dead_letter_is_not_acknowledged_fails_and_its_refusal_is_noticed_once(
+async def test_a_batch_whose_dead_letter_is_not_acknowledged_fails_and_its_refusals_are_noticed_once(
     harness: Harness, topic: str, kafka_bootstrap: str
 ) -> None:
-    """A refusal's notice goes out only once its dead letter is acknowledged, and once: a batch fetched
-    again after a failed dead letter, or after the process died before committing its offsets, is not
-    refused a second time."""
+    """A batch's refusals are noticed together once their dead letters are acknowledged, and once: a
+    batch fetched again after a failed dead letter, or after the process died before committing its
+    offsets, is not refused a second time."""
 
     async def record(unit: Unit, envelope: Envelope, event: Noted) -> None:
         if event.behaviour == "refused":
@@ -237,36 +245,45 @@ async def test_a_batch_whose_dead_letter_is_not_acknowledged_fails_and_its_refus
     broker = KafkaBroker(kafka_bootstrap)
     publisher = DeadLetterPublisher(broker)
     broker_away = [True]
-    handed: list[str] = []
+    handed: list[bytes | None] = []
 
     async def sink(topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> Any:
-        handed.append(headers["dlt-exception-message"])
+        assert headers["dlt-exception-message"] == "n: refused by the domain"
+        handed.append(key)
         if broker_away[0]:
             failed: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             failed.set_exception(ConnectionError("broker away"))
             return failed
         return await publisher(topic, key, value, headers)
 
-    committed: list[Any] = []
-    uow = UnitOfWork(harness.sessions, harness.tables, "tests", committed.extend)
+    commits: list[list[tuple[str, str]]] = []
+    uow = UnitOfWork(
+        harness.sessions,
+        harness.tables,
+        "tests",
+        lambda rows: commits.append([(row["event_type"], row["key"]) for row in rows]),
+    )
     consumer = Consumer([Subscription(topic, f"g-{topic}", {Noted: record})], uow, sink)
-    refused = Envelope.wrap(Noted(n=1, behaviour="refused"), source="tests", subject="claim-1")
-    good = Envelope.wrap(Noted(n=2), source="tests", subject="claim-2")
-    records = _records(topic, [refused.model_dump_json().encode(), good.model_dump_json().encode()])
+    events = [
+        Envelope.wrap(Noted(n=1, behaviour="refused"), source="tests", subject="claim-1"),
+        Envelope.wrap(Noted(n=2), source="tests", subject="claim-2"),
+        Envelope.wrap(Noted(n=3, behaviour="refused"), source="tests", subject="claim-3"),
+    ]
+    records = _records(topic, [e.model_dump_json().encode() for e in events])
     await broker.start()
     try:
         with pytest.raises(ConnectionError):
             await consumer.process(records)
-        assert committed == []  # no notice before its dead letter is acknowledged
+        assert commits == []  # no notice before its dead letter is acknowledged
         broker_away[0] = False
         await consumer.process(records)  # fetched again
         await consumer.process(records)  # and again, as after a crash before the offsets' commit
-        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 1)
+        dead = await read_topic(kafka_bootstrap, f"{topic}.dlt", 2)
     finally:
         await broker.stop()
-    assert handed == ["n: refused by the domain"] * 2
-    assert [r.key for r in dead] == [b"k0"]
-    assert [(row["event_type"], row["key"]) for row in committed] == [("TestNoted", "claim-1")]
+    assert handed == [b"k0", b"k2"] * 2  # the failed batch's, then the batch fetched again
+    assert sorted(r.key for r in dead) == [b"k0", b"k2"]
+    assert commits == [[("TestNoted", "claim-1"), ("TestNoted", "claim-3")]]  # together, once
     assert await harness.effect_count() == 1
 
 

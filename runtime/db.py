@@ -51,16 +51,17 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """The service's engine: migrations, health checks and `sessions(engine)` start from it."""
+    """The service's engine: migrations, health checks and `sessions(engine)` start from it. Its errors
+    and logs never show a statement's parameters (they may be medical)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
 
 
 READ_ONLY = {"fse_read_only": True}

@@ -111,7 +111,7 @@ class _LoopSqlite:
     def __init__(self, database: str) -> None:
         self.database = database
         self.engine = create_engine(
-            "sqlite:///" + database, poolclass=QueuePool, pool_size=8, max_overflow=-1
+            "sqlite:///" + database, poolclass=QueuePool, pool_size=8, max_overflow=-1, hide_parameters=True
         )
         event.listen(self.engine, "connect", _sqlite_pragmas)
         event.listen(self.engine, "begin", self._begin)

@@ -183,7 +183,7 @@ class Consumer:
                     await self._apply_alone(item, pending)
         await asyncio.gather(*pending.acknowledgements)
         if pending.notices:
-            await self._retried(records[0].topic, self._notify, pending.notices)
+            await self._retried(records[0].topic, lambda: self._notify(pending.notices))
 
     def _not_ours(self, record: Record) -> bool:
         """An event of the stream that this group does not handle, known by its header alone: most of
@@ -233,7 +233,7 @@ class Consumer:
 
     async def _apply_alone(self, item: Item, pending: Pending) -> None:
         try:
-            await self._retried(item.record.topic, self._apply, [item])
+            await self._retried(item.record.topic, lambda: self._apply([item]))
         except TRANSIENT:
             raise  # retried enough: the batch is handed back to Kafka
         except Exception as error:
@@ -241,11 +241,11 @@ class Consumer:
             if isinstance(error, MessageRejectedError) and error.notice is not None:
                 pending.notices.append((item, error.notice, error.subject or item.envelope.subject))
 
-    async def _retried(self, topic: str, action: Callable[[Any], Awaitable[None]], argument: Any) -> None:
-        """`action(argument)`, tried again with backoff while it fails for a transient reason."""
+    async def _retried(self, topic: str, action: Callable[[], Awaitable[None]]) -> None:
+        """`action()`, tried again with backoff while it fails for a transient reason."""
         for attempt in range(self._retries + 1):
             try:
-                await action(argument)
+                await action()
                 return
             except TRANSIENT as error:
                 if isinstance(error, DBAPIError) and not error.connection_invalidated and attempt == 0:

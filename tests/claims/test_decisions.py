@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from contracts.common import ClaimContent
 from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope, Payload
 from contracts.tariff import ClaimPricedV1
+from runtime.messaging.consumer import MessageRejectedError
 from services.claims.adapters.orm import status_changes
 from services.claims.service_layer import decisions
 from tests.claims.conftest import Claims, claim_body
@@ -80,3 +82,12 @@ async def test_a_run_of_verdicts_decides_each_claim_once(claims: Claims) -> None
     assert rejected == [refused]
     assert await changes(claims, twice) == ["received", "eligible", "accepted"]
     assert await changes(claims, refused) == ["received", "rejected"]
+
+
+async def test_a_verdict_on_no_known_claim_is_refused_without_repeating_its_reference(claims: Claims) -> None:
+    unknown = priced("FSE-20261205-ZZZZZZZZZZ")
+    with pytest.raises(MessageRejectedError) as refused:
+        async with claims.runtime.uow() as unit:
+            await decisions.on_claim_priced(unit, wrap(unknown, unknown.reference), unknown)
+    assert str(refused.value) == "reference: names no claim"
+    assert await claims.outbox("ClaimAccepted") == []

@@ -21,8 +21,8 @@ from services.claims.domain.model import Status, who_to_notify
 
 async def _open_claim(repository: ClaimRepository, reference: str, *, content: bool = True) -> Any | None:
     claim = await (repository.get(reference) if content else repository.state(reference))
-    if claim is None:
-        raise MessageRejectedError(f"reference: no claim {reference}")
+    if claim is None:  # the reference is not repeated: a dead letter never quotes its input
+        raise MessageRejectedError("reference: names no claim")
     return None if Status(claim.status).final else claim
 
 

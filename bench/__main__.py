@@ -62,6 +62,16 @@ def line(label: str, run: Run) -> str:
     return text
 
 
+def notified_line(run: Run) -> str:
+    """The whole pipeline, its last step included: each rejection's e-mail sent (NotificationSent)."""
+    e_mailed = f"{len(run.notices)} of {run.rejected} rejections e-mailed"
+    text = (
+        f"    to notification: {run.notified_rate:.0f} claims/s, {e_mailed},"
+        f" notice p50 {ms(percentile(run.notices, 50))} p99 {ms(percentile(run.notices, 99))}"
+    )
+    return text if run.notified_complete else text + "  incomplete=True"
+
+
 def hops_line(run: Run) -> str:
     """Where the decision latency went: p50 / p99 of each hop, in ms (bench.hops)."""
     parts = (
@@ -124,6 +134,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         run = await load_run
         quiet, after = await consumption.settle(consumed)
         print(line(f"{label}, intake over {run.intake}", run), flush=True)
+        print(notified_line(run), flush=True)
         print(cpu_line(before, run, quiet), flush=True)
         per_claim = consumption.batches_line(batches, after, run.claims)
         print(f"    batches per claim (events a batch): {per_claim}", flush=True)
@@ -131,9 +142,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         print(tail_line(run), flush=True)
         return run
 
-    print(
-        "pipeline: intake -> eligibility -> tariff -> decision (-> notification for rejections)", flush=True
-    )
+    print("pipeline: intake -> eligibility -> tariff -> decision -> notification (rejections)", flush=True)
     async with DecisionWatcher(system.bootstrap_servers) as watcher:
         load = Load(system, token, watcher, args.stall_seconds)
         await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
@@ -151,7 +160,11 @@ async def measure(args: argparse.Namespace, system: System) -> None:
                     load.kafka(count, rate) if intake == "kafka" else load.http(count, rate),
                 )
     if raw and best:
-        print(f"ratio pipeline / raw 4 hops: {best.rate / raw.rate:.2f} ({best.rate:.0f} / {raw.rate:.0f})")
+        notified = best.notified_rate
+        print(
+            f"ratio pipeline / raw 4 hops: {best.rate / raw.rate:.2f} ({best.rate:.0f} / {raw.rate:.0f});"
+            f" to notification {notified / raw.rate:.2f} ({notified:.0f} / {raw.rate:.0f})"
+        )
     print("peak memory (VmHWM) per service:")
     for name, process in system.processes.items():
         rss = peak_rss_mib(process.pid)

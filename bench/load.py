@@ -33,10 +33,21 @@ class Run:
     hops: dict[str, list[float]] = field(default_factory=dict)
     tail: tuple[int, dict[str, float], dict[str, float]] = (0, {}, {})
     """The slowest 1 % of decisions: how many, their mean seconds in each hop, every claim's (bench.hops)."""
+    rejected: int = 0
+    notices: list[float] = field(default_factory=list)
+    """For each rejection whose e-mail was sent: seconds from sending the claim to its NotificationSent."""
+    notified_seconds: float = 0.0
+    """From the first claim sent to the last decision or notification, whichever came later."""
+    notified_complete: bool = True
 
     @property
     def rate(self) -> float:
         return self.claims / self.seconds if self.seconds else 0.0
+
+    @property
+    def notified_rate(self) -> float:
+        """Claims a second through the whole pipeline, its last step included: the rejections' e-mails."""
+        return self.claims / self.notified_seconds if self.notified_seconds else 0.0
 
 
 class Load:
@@ -135,4 +146,12 @@ class Load:
         run.hops, run.tail = hops(timelines), tail(timelines)
         run.seconds = (max(decided.values()) - started) if decided else 0.0
         run.claims = len(decided)
+        rejected = {s for s in decided if s in self.watcher.rejected}
+        run.rejected = len(rejected)
+        run.notified_complete = await self.watcher.wait_for(
+            rejected, self.stall_timeout, self.watcher.notified
+        )
+        notified = {s: self.watcher.notified[s] for s in rejected if s in self.watcher.notified}
+        run.notices = [notified[s] - sent[s] for s in notified]
+        run.notified_seconds = max([run.seconds, *(at - started for at in notified.values())])
         return run

@@ -1,6 +1,7 @@
-"""Watches the claims' topics without joining a group: when each submission was received (ClaimReceived)
-and decided (ClaimAccepted / ClaimRejected), as seen by a client of the broker, and when each event of
-the claim's path was emitted and published (bench.hops)."""
+"""Watches the claims' topics without joining a group: when each submission was received (ClaimReceived),
+decided (ClaimAccepted / ClaimRejected) and, if rejected, notified (the NotificationSent of its
+rejection notice: the SMTP server accepted the e-mail), as seen by a client of the broker, and when
+each event of the claim's path was emitted and published (bench.hops)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from bench.hops import Seen
 from contracts import topics
 
 DECISIONS = {"ClaimAccepted", "ClaimRejected"}
-WATCHED = (topics.CLAIMS, topics.ELIGIBILITY, topics.TARIFF)
+NOTIFIED = "NotificationSent"
+REJECTION_NOTICE = "rejection:"
+"""The key of a rejection's notice, before the claim's reference (services.notifications)."""
+WATCHED = (topics.CLAIMS, topics.ELIGIBILITY, topics.TARIFF, topics.NOTIFICATIONS)
 
 
 def emitted_at(value: bytes) -> float | None:
@@ -41,6 +45,8 @@ class DecisionWatcher:
         self.submission_of: dict[str, str] = {}  # reference -> submission id
         self.decided: dict[str, float] = {}  # submission id -> time the decision was seen
         self.decisions: dict[str, int] = {}  # submission id -> decisions seen (1 expected)
+        self.rejected: set[str] = set()  # submission ids whose decision was a rejection
+        self.notified: dict[str, float] = {}  # submission id -> time its rejection's e-mail was seen sent
         self.events: dict[str, dict[str, Seen]] = {}  # reference -> event type -> (emitted, published)
 
     async def __aenter__(self) -> DecisionWatcher:
@@ -73,6 +79,9 @@ class DecisionWatcher:
                 for record in records:
                     kind = dict(record.headers).get("ce_type", b"").decode()
                     reference = (record.key or b"").decode()
+                    if kind == NOTIFIED:
+                        self._notified(reference.removeprefix(REJECTION_NOTICE), now)
+                        continue
                     emitted = emitted_at(record.value or b"")
                     if emitted is None:
                         continue  # not an event of ours
@@ -85,6 +94,13 @@ class DecisionWatcher:
                         submission = self.submission_of[reference]
                         self.decided.setdefault(submission, now)
                         self.decisions[submission] = self.decisions.get(submission, 0) + 1
+                        if kind == "ClaimRejected":
+                            self.rejected.add(submission)
+
+    def _notified(self, reference: str, now: float) -> None:
+        """The first NotificationSent of a rejection counts (a notice has one e-mail here)."""
+        if reference in self.submission_of:
+            self.notified.setdefault(self.submission_of[reference], now)
 
     def timelines(self, sent: dict[str, float]) -> list[tuple[float, dict[str, Seen], float | None]]:
         """For each submission sent: when, the events of its claim, when its decision was seen."""
@@ -94,11 +110,15 @@ class DecisionWatcher:
             for submission, at in sent.items()
         ]
 
-    async def wait_for(self, submissions: set[str], stall_seconds: float) -> bool:
-        """True once every submission is decided; False if `stall_seconds` pass without progress."""
+    async def wait_for(
+        self, submissions: set[str], stall_seconds: float, seen: dict[str, float] | None = None
+    ) -> bool:
+        """True once every submission is in `seen` (default: decided); False if `stall_seconds` pass
+        without progress."""
+        seen = self.decided if seen is None else seen
         remaining, progress = set(submissions), time.monotonic()
         while remaining:
-            left = {s for s in remaining if s not in self.decided}
+            left = {s for s in remaining if s not in seen}
             if len(left) < len(remaining):
                 progress = time.monotonic()
             elif time.monotonic() - progress > stall_seconds:

@@ -1,0 +1,45 @@
+"""`python -m bench`, the short form, as anyone runs it: one system on the embedded broker, the raw
+broker and the whole pipeline measured in one run, and every figure printed, for every claim sent."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+CLAIMS, RATE, SECONDS = 300, 100, 2
+PACED = RATE * SECONDS
+
+
+def test_one_run_prints_every_figure_for_every_claim() -> None:
+    arguments = ["--claims", str(CLAIMS), "--rates", str(RATE), "--duration", str(SECONDS)]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *arguments], capture_output=True, text=True, timeout=480, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+
+    assert re.search(rf"^  throughput +\d+ msg/s  delivered {CLAIMS}  p50 [\d.]+ ms p99", out, re.M)
+    assert re.search(rf"^  at {RATE}/s offered +\d+ msg/s  delivered {PACED}  p50 [\d.]+ ms", out, re.M)
+    for intake in ("kafka", "http"):
+        for label, count in (("throughput", CLAIMS), (f"at {RATE}/s offered", PACED)):
+            found = re.search(
+                rf"^  {label}, intake over {intake} +\d+ claims/s  decided {count}  receipt (.+?)  decision"
+                rf" p50 [\d.]+ ms p99 [\d.]+ ms  \(offered \d+/s\)\n"
+                rf"    to notification: \d+ claims/s, (\d+) of (\d+) rejections e-mailed,"
+                rf" notice p50 [\d.]+ ms p99 [\d.]+ ms\n"
+                rf"    CPU per claim, ms: auth [\d.]+, eligibility [\d.]+, tariff [\d.]+, claims [\d.]+,"
+                rf" notifications [\d.]+, broker [\d.]+; total [\d.]+",
+                out,
+                re.M,
+            )
+            assert found, f"{label} over {intake}: no complete figures in\n{out}"
+            receipt, e_mailed, rejected = found.groups()
+            if intake == "http":  # a receipt is the HTTP answer
+                assert re.fullmatch(r"p50 [\d.]+ ms p99 [\d.]+ ms", receipt)
+            assert e_mailed == rejected == str(count // 5)  # one claim in five is rejected
+    assert re.search(r"^ratio pipeline / raw 4 hops: [\d.]+ \(\d+ / \d+\); to notification [\d.]+", out, re.M)
+    for service in ("auth", "eligibility", "tariff", "claims", "notifications"):
+        assert re.search(rf"^  {service} +\d+ MiB$", out, re.M), service
+    assert "errors" not in out
+    assert "incomplete" not in out

@@ -158,6 +158,7 @@ async def one_run(emails: int, keys: Path | None = None) -> dict[str, Cost]:
                     RetryPolicy(settings.retry_base_seconds, settings.retry_max_seconds, 1),
                     lock_rows=False,
                     batch=settings.delivery_batch,
+                    senders=settings.delivery_senders,
                 )
                 meter = Meter()
                 while await worker.work_once():

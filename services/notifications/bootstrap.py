@@ -42,6 +42,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             lock_rows=is_postgres(runtime.engine),
             poll_seconds=settings.delivery_poll_seconds,
             batch=settings.delivery_batch,
+            senders=settings.delivery_senders,
         )
         if "delivery" not in runtime.extras:
             _metrics(runtime)

@@ -25,6 +25,7 @@ class Settings(ServiceSettings):
     # capped, until `delivery_max_attempts` (about 5 days at the defaults).
     delivery_poll_seconds: float = 1.0
     delivery_batch: int = 50
+    delivery_senders: int = 4  # e-mails in flight at once, each sender on its own SMTP connection
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     delivery_max_attempts: int = 130

@@ -1,5 +1,6 @@
 """Two notifications instances on one SQLite file (the embedded default scaled out) work the same
-deliveries table: each e-mail reaches the SMTP server once, whichever instance takes it."""
+deliveries table: each e-mail reaches the SMTP server once, whichever instance takes it. Within one
+instance, the senders of a pass share its deliveries the same way, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,19 +8,17 @@ import asyncio
 from collections import Counter
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from runtime import db
 from runtime.mailsink import MailSink
 from runtime.messaging.uow import UnitOfWork
-from services.notifications.adapters.orm import deliveries, messaging, metadata
+from services.notifications.adapters.orm import deliveries, messaging
 from services.notifications.adapters.smtp import Mailer
-from services.notifications.bootstrap import definition
-from services.notifications.domain.delivery import Channel, RetryPolicy
-from services.notifications.domain.notices import Notice
+from services.notifications.domain.delivery import RetryPolicy
 from services.notifications.service_layer.delivery import DeliveryWorker
-from services.notifications.service_layer.outgoing import record_notice
 from services.notifications.settings import Settings
+from tests.notifications.pending import seed
 
 COUNT = 30
 
@@ -30,12 +29,7 @@ async def test_two_instances_on_one_sqlite_file_send_each_email_once(
     url = f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}"
     engines = [db.make_engine(url), db.make_engine(url)]  # one per instance, as two processes have
     try:
-        await db.migrate(engines[0], definition().migrations, metadata)
-        uow = UnitOfWork(db.sessions(engines[0]), messaging, "tests")
-        for n in range(COUNT):
-            async with uow() as unit:
-                notice = Notice(f"test:{n}", "insured", f"insured:test:{n}", f"Avis {n:03d}", "Bonjour,\n")
-                await record_notice(unit, notice, [("to", Channel(f"assure{n}@example.org"))])
+        await seed(engines[0], COUNT)
         settings = Settings(data_dir=data_dir, smtp_port=mail_sink.port, smtp_helo_name="tests")
         workers = [
             DeliveryWorker(
@@ -61,3 +55,39 @@ async def test_two_instances_on_one_sqlite_file_send_each_email_once(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_the_senders_of_a_pass_each_send_their_share_once_over_their_own_connection(
+    database_url: str, data_dir: Path, mail_sink: MailSink
+) -> None:
+    engine = db.make_engine(database_url)
+    sessions = db.sessions(engine)
+    try:
+        await seed(engine, COUNT)
+        settings = Settings(data_dir=data_dir, smtp_port=mail_sink.port, smtp_helo_name="tests")
+        worker = DeliveryWorker(
+            UnitOfWork(sessions, messaging, "tests"),
+            sessions,
+            Mailer(settings),
+            RetryPolicy(1.0, 60.0, 5),
+            lock_rows=db.is_postgres(engine),
+            senders=3,
+        )
+
+        assert await worker.work_once() == COUNT  # one pass (a batch of 50)
+        assert await worker.work_once() == 0
+
+        per_message = Counter(mail.message_id for mail in mail_sink.received)
+        assert len(per_message) == COUNT
+        assert set(per_message.values()) == {1}
+        assert len({mail.peer for mail in mail_sink.received}) == 3  # a connection per sender
+        assert worker.sent == COUNT
+        async with sessions() as session:
+            statuses = Counter((await session.execute(select(deliveries.c.status))).scalars())
+            outbox = select(func.count()).where(messaging.outbox.c.event_type == "NotificationSent")
+            published = (await session.execute(outbox)).scalar_one()
+        assert statuses == {"sent": COUNT}
+        assert published == COUNT
+    finally:
+        await sessions.close()
+        await engine.dispose()

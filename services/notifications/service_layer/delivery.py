@@ -1,5 +1,10 @@
 """The delivery task: works the deliveries table until every e-mail is accepted by the SMTP server.
 
+A pass shares the due deliveries among `senders`, each with its own SMTP connection, so that several
+e-mails are in flight at once instead of each waiting for the server's answer and the commit of the one
+before; on SQLite the senders' steps of the moment share one transaction (`GroupCommit`). Each sender
+works its share in turn.
+
 Each e-mail is marked sent in the step that sent it, so that in normal operation the server receives it
 exactly once. The residual window: a crash after the server accepted an e-mail and before that step
 commits leaves it pending, and it is sent again after the restart, with the same Message-ID, so that the
@@ -15,12 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from contracts.notifications import NotificationFailedV1, NotificationSentV1
 from runtime.db import Sessions
+from runtime.messaging.grouped import GroupCommit
 from runtime.messaging.uow import Unit, UnitOfWork
 from services.notifications.adapters.notices import NoticeRepository
 from services.notifications.adapters.smtp import Connection, Email, Mailer, SendError
@@ -40,15 +48,18 @@ class DeliveryWorker:
         lock_rows: bool,
         poll_seconds: float = 1.0,
         batch: int = 50,
+        senders: int = 1,
         lease_seconds: float = 120.0,
     ) -> None:
         self._uow = uow
+        self._grouped = GroupCommit(uow)  # the senders' steps of the moment, in one transaction
         self._sessions = sessions
         self._mailer = mailer
         self._policy = policy
         self._lock_rows = lock_rows
         self._poll = poll_seconds
         self._batch = batch
+        self._senders = max(1, min(senders, batch))
         # On SQLite a delivery is taken for this long before it is sent: past the SMTP timeout, so
         # that a lease runs out only when its instance died.
         self._lease = timedelta(seconds=lease_seconds)
@@ -89,40 +100,57 @@ class DeliveryWorker:
             return await self._work(datetime.now(UTC))
 
     async def _work(self, now: datetime) -> int:
-        async with self._mailer.connection() as connection:
-            if self._lock_rows:
-                return await self._work_locked(now, connection)
-            return await self._work_leased(now, connection)
+        """One pass: the senders work their shares side by side, and each finishes its own (a failure
+        of one, raised once they are all done, never interrupts another between a send and its record)."""
+        if self._lock_rows:
+            shares = [len(range(i, self._batch, self._senders)) for i in range(self._senders)]
+            work = [functools.partial(self._work_locked, now, share) for share in shares]
+        else:
+            async with self._sessions() as session:
+                rows = await NoticeRepository(session).due(now, self._batch, lock=False)
+                await session.rollback()
+            shared = (rows[i :: self._senders] for i in range(self._senders))
+            work = [functools.partial(self._work_leased, share) for share in shared if share]
+        done = await asyncio.gather(*map(self._sender, work), return_exceptions=True)
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return sum(n for n in done if isinstance(n, int))
 
-    async def _work_leased(self, now: datetime, connection: Connection) -> int:
-        """SQLite: read the due deliveries without a lock, take each (a lease) before sending it. An
-        attempt is recorded in the transaction that takes the next delivery (one commit an e-mail, not
+    async def _sender(self, work: Callable[[Connection], Awaitable[int]]) -> int:
+        async with self._mailer.connection() as connection:
+            return await work(connection)
+
+    async def _work_leased(self, rows: Sequence[Any], connection: Connection) -> int:
+        """SQLite: the due deliveries were read without a lock; take each (a lease) before sending it. An
+        attempt is recorded in the step that takes the sender's next delivery (one step an e-mail, not
         two), and the last one on its own: as soon after the attempt as before."""
-        async with self._sessions() as session:
-            rows = await NoticeRepository(session).due(now, self._batch, lock=False)
-            await session.rollback()
         attempted: tuple[Any, str | None] | None = None  # sent or failed, not yet recorded
         try:
             for done, row in enumerate(rows):
                 if self._stopping.is_set():
                     return done
-                now = datetime.now(UTC)
-                async with self._uow() as unit:
-                    if attempted is not None:
-                        await self._record(unit, *attempted)
-                    taken = await NoticeRepository(unit.session).take(row.key, now, now + self._lease)
+                taken = await self._grouped.run(functools.partial(self._take, row, attempted))
                 attempted = None
                 if taken:  # else another instance on this database is sending it
                     attempted = row, await self._attempt(row, connection)
             return len(rows)
         finally:
             if attempted is not None:
-                async with self._uow() as unit:
-                    await self._record(unit, *attempted)
+                await self._grouped.run(functools.partial(self._record, row=attempted[0], error=attempted[1]))
 
-    async def _work_locked(self, now: datetime, connection: Connection) -> int:
-        """PostgreSQL: each delivery is locked (skipping those another instance holds) while it is sent."""
-        for done in range(self._batch):
+    async def _take(self, row: Any, attempted: tuple[Any, str | None] | None, unit: Unit) -> bool:
+        """Record the sender's previous attempt, if any, and take `row` (the lease): one step of a sender,
+        which the other senders' steps of the moment share a transaction with (`GroupCommit`)."""
+        if attempted is not None:
+            await self._record(unit, *attempted)
+        now = datetime.now(UTC)
+        return await NoticeRepository(unit.session).take(row.key, now, now + self._lease)
+
+    async def _work_locked(self, now: datetime, share: int, connection: Connection) -> int:
+        """PostgreSQL: each delivery is locked (skipping those another sender or instance holds) while
+        it is sent, up to `share` of them."""
+        for done in range(share):
             if self._stopping.is_set():
                 return done
             async with self._uow() as unit:
@@ -130,7 +158,7 @@ class DeliveryWorker:
                 if not rows:
                     return done
                 await self._record(unit, rows[0], await self._attempt(rows[0], connection))
-        return self._batch
+        return share
 
     async def _attempt(self, row: Any, connection: Connection) -> str | None:
         email = Email(row.address, row.subject, row.body, row.message_id, datetime.now(UTC))
@@ -141,13 +169,14 @@ class DeliveryWorker:
         return None
 
     async def _record(self, unit: Unit, row: Any, error: str | None) -> None:
+        """Within `unit`: the attempt's outcome, its event, and once committed the worker's counts."""
         repository = NoticeRepository(unit.session)
         now, attempts = datetime.now(UTC), row.attempts + 1
         common = {"notice_key": row.notice_key, "delivery_key": row.key, "message_id": row.message_id}
         if error is None:
             await repository.mark_sent(row.key, row.notice_key, attempts, now)
             unit.emit(NotificationSentV1(**common, attempts=attempts, sent_at=now), subject=row.notice_key)
-            self.sent += 1
+            unit.after_commit(self._count_sent)
             return
         retry_at = self._policy.next_attempt(attempts, now)
         await repository.mark_failed(row.key, row.notice_key, attempts, error, retry_at)
@@ -162,5 +191,11 @@ class DeliveryWorker:
             ),
             subject=row.notice_key,
         )
-        self.failed += 1
+        unit.after_commit(self._count_failed)
         log.warning("delivery attempt %d failed: %s", attempts, error)
+
+    def _count_sent(self) -> None:
+        self.sent += 1
+
+    def _count_failed(self) -> None:
+        self.failed += 1

@@ -51,9 +51,12 @@ class _Handler:
 
 
 class MailSink:
-    def __init__(self, directory: Path | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, directory: Path | None = None, port: int | None = None, *, smtputf8: bool = True
+    ) -> None:
         self.directory = directory
         self.port = port or free_port()
+        self.smtputf8 = smtputf8  # offers SMTPUTF8 (RFC 6531): addresses beyond ASCII
         self.refuse: str | None = None  # e.g. "451 4.3.0 try again later"
         self.delay = 0.0  # seconds before accepting each message
         self.received: list[Received] = []
@@ -70,7 +73,9 @@ class MailSink:
     def start(self) -> MailSink:
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, enable_SMTPUTF8=self.smtputf8
+        )
         self._controller.start()
         return self
 

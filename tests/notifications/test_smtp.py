@@ -84,6 +84,43 @@ async def test_an_email_arrives_as_written_accents_and_all(data_dir: Path, mail_
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Content-Language"] == "fr"
     assert message["Date"].datetime == sent.date
+    # RFC 5322's 78 characters a line, the subject folded into encoded words and the body into soft breaks
+    assert max(map(len, received.raw.split(b"\r\n"))) <= 78
+
+
+async def test_an_address_beyond_ascii_goes_over_smtputf8(data_dir: Path, mail_sink: MailSink) -> None:
+    sent = Email("josé@exämple.mc", "Avis", "Bonjour,\n", "<utf8@tests>", datetime.now(UTC))
+    async with mailer(data_dir, mail_sink).connection() as connection:
+        await connection.send(sent)
+
+    (received,) = mail_sink.received
+    assert received.recipients == ("josé@exämple.mc",)
+    assert received.message["To"] == "josé@exämple.mc"
+
+
+async def test_a_server_without_smtputf8_refuses_such_an_address_by_name_and_serves_the_next(
+    data_dir: Path,
+) -> None:
+    beyond = Email("josé@exämple.mc", "Avis", "Bonjour,\n", "<1@tests>", datetime.now(UTC))
+    sink = MailSink(smtputf8=False).start()
+    try:
+        async with mailer(data_dir, sink).connection() as connection:
+            with pytest.raises(SendError, match="SMTPUTF8"):
+                await connection.send(beyond)
+            await connection.send(email(2))
+    finally:
+        sink.stop()
+
+    assert [r.message_id for r in sink.received] == ["<2@tests>"]
+
+
+def test_a_body_line_ends_as_crlf_whatever_it_was_written_with() -> None:
+    body = "un\r\ndeux\rtrois\nquatre"
+    values = {"to": "assure@example.org", "subject": "Avis", "message_id": "<1@tests>"}
+    raw = compose("fse@example.org", Email(body=body, date=datetime.now(UTC), **values))
+
+    assert raw.split(b"\r\n\r\n", 1)[1] == b"un\r\ndeux\r\ntrois\r\nquatre"
+    assert b"\r" not in raw.replace(b"\r\n", b"")
 
 
 @pytest.mark.parametrize("field", ["to", "subject", "message_id"])

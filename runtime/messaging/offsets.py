@@ -83,7 +83,8 @@ class OffsetCommitter:
         # Offsets that arrive while a commit is on its way are committed by the next round.
         while self._pending:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._now.wait(), self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._now.wait()
             await self._commit()
 
     async def _commit(self) -> None:

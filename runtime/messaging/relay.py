@@ -1,5 +1,6 @@
 """Publishes committed outbox rows to Kafka, then deletes them. A crash between the send and the delete
-republishes: consumers' inboxes absorb the duplicate.
+republishes: consumers' inboxes absorb the duplicate. An orderly stop sends and deletes what has been
+committed first (`stop`), so that a restart repeats nothing.
 
 Two paths, one order. Normally a unit of work hands the rows it has just committed to the relay of its
 process (`committed`), which sends them from memory in commit order and deletes them together, within
@@ -82,6 +83,7 @@ class OutboxRelay:
         self._sent_at = 0.0
         self._last_read = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         self.published = 0
 
     def wake(self) -> None:
@@ -97,14 +99,21 @@ class OutboxRelay:
         self._wake.set()
 
     async def start(self) -> None:
+        self._stopping = False
         self._producer = make_producer(self._bootstrap_servers, self._client_id)
         await self._producer.start()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """An orderly stop (a rolling restart, not a crash): what has been committed is sent and deleted
+        first, so that the next start sends nothing again; past `grace_seconds` (the broker unreachable)
+        the relay is cancelled, and what it had not deleted is sent at the next start."""
+        if self._task is not None and not self._task.done():
+            self._stopping = True
+            self._wake.set()
+            if not (await asyncio.wait({self._task}, timeout=grace_seconds))[0]:
+                self._task.cancel()
+                await asyncio.gather(self._task, return_exceptions=True)
         self._from_memory = False
         with contextlib.suppress(Exception):  # else sent again at the next start, and absorbed
             await self._forget_sent()
@@ -129,11 +138,15 @@ class OutboxRelay:
                 continue
             if self._ready or self._read_table:
                 continue
+            if self._stopping:
+                await self._forget_sent()
+                return
             wait = self._poll
             if self._sent:
                 wait = min(wait, max(0.0, self._sent_at + DELETE_SECONDS - time.monotonic()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            with contextlib.suppress(TimeoutError):  # not wait_for, which in 3.11 may swallow a cancel
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _cycle(self) -> None:

@@ -3,6 +3,7 @@ from memory, and the table read when memory cannot be trusted (start, failure, r
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -183,6 +184,42 @@ async def test_rows_the_relay_was_not_told_of_go_out_when_woken_or_once_old(
 
     assert sorted(numbers(await read_topic(kafka_bootstrap, topic, 2))) == [1, 2]
     await eventually(lambda: _is_zero(setup.left_in_table()))
+
+
+async def test_a_stop_sends_and_deletes_what_was_committed_first(
+    setup: Setup, topic: str, kafka_bootstrap: str
+) -> None:
+    """An orderly stop (a rolling restart) is not a crash: every committed row goes out once and leaves
+    the table before the relay stops, so that the next start has nothing to send again."""
+    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
+    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
+    await relay.start()
+    await eventually(lambda: _at_least(relay.reads, 1))
+    for n in range(200):
+        async with uow() as unit:
+            unit.emit(Relayed(n=n), subject="one-claim")
+    await relay.stop()
+
+    assert await setup.left_in_table() == 0
+    assert numbers(await read_to_end(kafka_bootstrap, topic)) == list(range(200))
+
+
+async def test_a_relay_that_cannot_send_stops_once_its_grace_has_run_out_and_keeps_its_rows(
+    setup: Setup, kafka_bootstrap: str
+) -> None:
+    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
+    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
+    await relay.start()
+    await eventually(lambda: _at_least(relay.reads, 1))
+    relay.failures = 1_000_000  # the broker unreachable from now on
+    for n in range(20):
+        async with uow() as unit:
+            unit.emit(Relayed(n=n), subject="one-claim")
+
+    async with asyncio.timeout(10):  # a stop that swallowed its cancellation would wait for ever
+        await relay.stop(grace_seconds=0.5)
+
+    assert await setup.left_in_table() == 20  # sent at the next start
 
 
 async def _at_least(value: int, least: int) -> bool:

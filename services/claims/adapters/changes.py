@@ -46,7 +46,8 @@ class ChangeSignal:
         """True when woken by a commit, False after `at_most` seconds without one."""
         event = self._event
         try:
-            await asyncio.wait_for(event.wait(), at_most)
+            async with asyncio.timeout(at_most):
+                await event.wait()
         except TimeoutError:
             return False
         return True

@@ -76,11 +76,9 @@ class DeliveryWorker:
     async def stop(self, grace_seconds: float = 15.0) -> None:
         """Let the e-mail in flight finish and be recorded, then stop."""
         self._stopping.set()
-        if self._task is None:
+        if self._task is None or self._task.done():
             return
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
-        except TimeoutError:
+        if not (await asyncio.wait({self._task}, timeout=grace_seconds))[0]:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
 
@@ -92,7 +90,8 @@ class DeliveryWorker:
             except Exception as error:
                 log.warning("delivery pass failed (%s); retrying", type(error).__name__)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._poll)
+                async with asyncio.timeout(self._poll):
+                    await self._stopping.wait()
 
     async def work_once(self) -> int:
         """Attempt the due deliveries; returns how many were attempted."""

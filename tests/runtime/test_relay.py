@@ -69,6 +69,14 @@ class Setup:
         self.relays.append(relay)
         return relay
 
+    async def started(self, bootstrap: str) -> tuple[CountingRelay, UnitOfWork]:
+        """A started relay that has read the table once (as it starts), with no periodic read during the
+        test, and a unit of work that hands it what it commits."""
+        relay = self.relay(bootstrap, poll_seconds=3600)
+        await relay.start()
+        await eventually(lambda: _at_least(relay.reads, 1))
+        return relay, UnitOfWork(self.sessions, self.tables, "tests", relay.committed)
+
     async def left_in_table(self) -> int:
         async with self.sessions() as session:
             count = await session.execute(select(func.count()).select_from(self.tables.outbox))
@@ -98,10 +106,7 @@ def numbers(records: list[Any]) -> list[int]:
 async def test_committed_rows_are_sent_from_memory_without_reading_the_table(
     setup: Setup, topic: str, kafka_bootstrap: str
 ) -> None:
-    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)  # no periodic read during the test
-    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
-    await relay.start()
-    await eventually(lambda: _at_least(relay.reads, 1))  # the read as it starts, over
+    relay, uow = await setup.started(kafka_bootstrap)
     reads = relay.reads
     for n in range(20):
         async with uow() as unit:
@@ -118,10 +123,7 @@ async def test_rows_sent_from_memory_are_deleted_together_and_not_read_again(
     setup: Setup, topic: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(relay_module, "DELETE_SECONDS", 3600.0)  # deleted only before a read of the table
-    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
-    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
-    await relay.start()
-    await eventually(lambda: _at_least(relay.reads, 1))
+    relay, uow = await setup.started(kafka_bootstrap)
     for n in range(10):
         async with uow() as unit:
             unit.emit(Relayed(n=n), subject=f"claim-{n}")
@@ -140,10 +142,7 @@ async def test_rows_sent_from_memory_are_deleted_together_and_not_read_again(
 async def test_after_a_failed_send_the_table_is_read_again_and_nothing_is_lost(
     setup: Setup, topic: str, kafka_bootstrap: str
 ) -> None:
-    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
-    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
-    await relay.start()
-    await eventually(lambda: _at_least(relay.reads, 1))
+    relay, uow = await setup.started(kafka_bootstrap)
     reads = relay.reads
     relay.failures = 1
     for n in range(5):
@@ -191,10 +190,7 @@ async def test_a_stop_sends_and_deletes_what_was_committed_first(
 ) -> None:
     """An orderly stop (a rolling restart) is not a crash: every committed row goes out once and leaves
     the table before the relay stops, so that the next start has nothing to send again."""
-    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
-    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
-    await relay.start()
-    await eventually(lambda: _at_least(relay.reads, 1))
+    relay, uow = await setup.started(kafka_bootstrap)
     for n in range(200):
         async with uow() as unit:
             unit.emit(Relayed(n=n), subject="one-claim")
@@ -207,10 +203,7 @@ async def test_a_stop_sends_and_deletes_what_was_committed_first(
 async def test_a_relay_that_cannot_send_stops_once_its_grace_has_run_out_and_keeps_its_rows(
     setup: Setup, kafka_bootstrap: str
 ) -> None:
-    relay = setup.relay(kafka_bootstrap, poll_seconds=3600)
-    uow = UnitOfWork(setup.sessions, setup.tables, "tests", relay.committed)
-    await relay.start()
-    await eventually(lambda: _at_least(relay.reads, 1))
+    relay, uow = await setup.started(kafka_bootstrap)
     relay.failures = 1_000_000  # the broker unreachable from now on
     for n in range(20):
         async with uow() as unit:

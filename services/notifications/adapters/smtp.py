@@ -161,8 +161,8 @@ class Connection:
                     self.close()  # closed by the server since the last e-mail: once more, afresh
             self._smtp = self._connect()
             self._smtp.sendmail(sender, [email.to], message, mail_options=options)
-        except smtplib.SMTPNotSupportedError:
-            raise SendError("SMTP server does not offer SMTPUTF8, which a non-ASCII address needs") from None
+        except smtplib.SMTPNotSupportedError as error:  # SMTPUTF8 (a non-ASCII address) or STARTTLS
+            raise SendError(f"SMTP: {error}") from None
         except smtplib.SMTPResponseException as error:
             self._after_refusal()
             raise SendError(f"SMTP {error.smtp_code}") from None

@@ -67,10 +67,22 @@ def service_env(name: str, database_host: str) -> dict[str, str]:
         "FSE_KAFKA_FETCH_MAX_WAIT_MS": "500",
         "FSE_KAFKA_BACKGROUND_WAIT_MS": "500",
     }
+    if name == "notifications":
+        # The organisation's mail relay: mail submission with STARTTLS, and a login (its host, login and
+        # password come with the secrets below); the relay's certificate checked against the system's CAs.
+        env |= {"NOTIFICATIONS_SMTP_PORT": "587", "NOTIFICATIONS_SMTP_STARTTLS": "true"}
     return env
 
 
 SECRETS = {"FSE_DATA_KEY": "data-key", "FSE_AUTH_PUBLIC_KEY": "auth-public-key"}
+OWN_SECRETS = {  # a service's own, beside SECRETS: environment variable -> key in the secret fse-secrets
+    "auth": {"FSE_AUTH_PRIVATE_KEY": "auth-private-key"},
+    "notifications": {
+        "NOTIFICATIONS_SMTP_HOST": "smtp-host",
+        "NOTIFICATIONS_SMTP_USERNAME": "smtp-username",
+        "NOTIFICATIONS_SMTP_PASSWORD": "smtp-password",
+    },
+}
 
 
 def compose() -> dict[str, Any]:
@@ -128,9 +140,7 @@ def compose() -> dict[str, Any]:
         env[f"{name.upper()}_DATABASE_URL"] = env[f"{name.upper()}_DATABASE_URL"].replace(
             f"{name}@", f"{name}:${{POSTGRES_PASSWORD}}@"
         )
-        env.update({key: f"${{{key}:?set {key}}}" for key in SECRETS})
-        if name == "auth":
-            env["FSE_AUTH_PRIVATE_KEY"] = "${FSE_AUTH_PRIVATE_KEY:?set FSE_AUTH_PRIVATE_KEY}"
+        env.update({key: f"${{{key}:?set {key}}}" for key in (*SECRETS, *OWN_SECRETS.get(name, {}))})
         services[name] = {
             "image": IMAGE,
             "command": ["python", "-m", f"services.{name}"],
@@ -322,9 +332,7 @@ def service_manifests(name: str, port: int) -> list[dict[str, Any]]:
     url_key = f"{name.upper()}_DATABASE_URL"
     env[url_key] = env[url_key].replace(f"{name}@", f"{name}:$(POSTGRES_PASSWORD)@")
     secrets = [_secret("POSTGRES_PASSWORD", f"{name}-postgres-password")]
-    secrets += [_secret(key, value) for key, value in SECRETS.items()]
-    if name == "auth":
-        secrets.append(_secret("FSE_AUTH_PRIVATE_KEY", "auth-private-key"))
+    secrets += [_secret(key, value) for key, value in (SECRETS | OWN_SECRETS.get(name, {})).items()]
     return [
         {
             "apiVersion": "v1",

@@ -1,4 +1,7 @@
-from pydantic import SecretStr
+from pathlib import Path
+from typing import Self
+
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -16,7 +19,8 @@ class Settings(ServiceSettings):
     smtp_sender: str = "FSE Caisses Sociales de Monaco <ne-pas-repondre@fse.caisses-sociales.mc>"
     smtp_starttls: bool = False  # upgrade the connection with STARTTLS (port 587)
     smtp_implicit_tls: bool = False  # TLS from the first byte (SMTPS, port 465)
-    smtp_username: str | None = None
+    smtp_ca_file: Path | None = None  # PEM: the CAs that sign the relay's certificate (the system's if unset)
+    smtp_username: str | None = None  # with the password: AUTH, only over TLS
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
     smtp_helo_name: str | None = None  # the name we give in EHLO; the host name by default
@@ -29,3 +33,11 @@ class Settings(ServiceSettings):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     delivery_max_attempts: int = 130
+
+    @model_validator(mode="after")
+    def _credentials_only_over_tls(self) -> Self:
+        if (self.smtp_username or self.smtp_password) and not (self.smtp_starttls or self.smtp_implicit_tls):
+            raise ValueError(
+                "smtp_username, smtp_password: sent only over TLS: set smtp_starttls or smtp_implicit_tls"
+            )
+        return self

@@ -15,6 +15,7 @@ import yaml
 
 from runtime.messaging.relay import make_producer
 from runtime.system import SERVICES
+from services.notifications.settings import Settings as NotificationsSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -119,8 +120,30 @@ def test_kubernetes_runs_each_service_with_probes_limits_and_its_database(name: 
     assert f"postgres-{name}:5432/{name}" in env[f"{name.upper()}_DATABASE_URL"]
     assert env["FSE_DATA_KEY"] == "<from secret>"
     assert ("FSE_AUTH_PRIVATE_KEY" in env) == (name == "auth")
+    assert ("NOTIFICATIONS_SMTP_PASSWORD" in env) == (name == "notifications")
     assert find("StatefulSet", f"postgres-{name}")["spec"]["volumeClaimTemplates"]
     assert find("Service", name)["spec"]["ports"][0]["port"] == container["ports"][0]["containerPort"]
+
+
+def test_notifications_submit_to_the_mail_relay_over_starttls_with_a_login_from_the_secrets() -> None:
+    compose_env = compose()["services"]["notifications"]["environment"]
+    container = find("Deployment", "notifications")["spec"]["template"]["spec"]["containers"][0]
+    from_secrets = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"] if "valueFrom" in e}
+    for env in (compose_env, container_env(container)):
+        assert (env["NOTIFICATIONS_SMTP_PORT"], env["NOTIFICATIONS_SMTP_STARTTLS"]) == ("587", "true")
+    for key in ("NOTIFICATIONS_SMTP_HOST", "NOTIFICATIONS_SMTP_USERNAME", "NOTIFICATIONS_SMTP_PASSWORD"):
+        assert compose_env[key] == f"${{{key}:?set {key}}}"  # compose refuses to start without it
+        assert from_secrets[key]["name"] == "fse-secrets"
+    # what the deployment sets, the service accepts (credentials only over TLS), read from its environment
+    given = {key: "relay.example.mc" for key in from_secrets if key.startswith("NOTIFICATIONS_SMTP_")}
+    settings = NotificationsSettings.model_validate(
+        {key.removeprefix("NOTIFICATIONS_").lower(): value for key, value in (compose_env | given).items()}
+    )
+    assert (settings.smtp_port, settings.smtp_starttls, settings.smtp_username) == (
+        587,
+        True,
+        "relay.example.mc",
+    )
 
 
 def test_a_job_creates_the_topics_with_replication_three_and_two_in_sync() -> None:

@@ -1,5 +1,7 @@
 """The SMTP client against a real SMTP server (aiosmtpd): a delivery pass sends its e-mails over one
-connection, opened again when the server closed it, and still usable after a refused e-mail."""
+connection, opened again when the server closed it, and still usable after a refused e-mail; a relay
+as production has one (TLS under a private CA, AUTH) receives over TLS, and only when its certificate
+checks out."""
 
 from __future__ import annotations
 
@@ -7,10 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from runtime.mailsink import MailSink
 from services.notifications.adapters.smtp import Email, Mailer, SendError, compose
 from services.notifications.settings import Settings
+from tests.notifications.certificates import Relay, relay_certificates
 
 
 def email(n: int) -> Email:
@@ -129,3 +133,100 @@ def test_a_header_with_a_line_break_is_refused(field: str) -> None:
     values[field] += "\r\nBcc: someone@example.org"
     with pytest.raises(SendError, match="line break"):
         compose("fse@example.org", Email(body="Bonjour,\n", date=datetime.now(UTC), **values))
+
+
+LOGIN, PASSWORD = "fse-notifications", "mot-de-passe-é€"
+
+
+def relay_settings(
+    data_dir: Path, sink: MailSink, ca_file: Path | None, password: str = PASSWORD, **tls: bool
+) -> Settings:
+    values = {
+        "data_dir": data_dir,
+        "smtp_port": sink.port,
+        "smtp_helo_name": "tests",
+        "smtp_ca_file": ca_file,
+    }
+    return Settings.model_validate({**values, "smtp_username": LOGIN, "smtp_password": password, **tls})
+
+
+async def send_through(sink: MailSink, settings: Settings, *emails: Email) -> list[str | None]:
+    """The e-mails over one connection to the started `sink`, stopped after: for each, None if it was
+    accepted, else the SendError's text."""
+    outcomes: list[str | None] = []
+    try:
+        async with Mailer(settings).connection() as connection:
+            for sent in emails:
+                try:
+                    await connection.send(sent)
+                    outcomes.append(None)
+                except SendError as error:
+                    outcomes.append(str(error))
+    finally:
+        sink.stop()
+    return outcomes
+
+
+@pytest.fixture
+def relay(tmp_path: Path) -> Relay:
+    return relay_certificates(tmp_path / "tls")
+
+
+@pytest.mark.parametrize("implicit", [False, True], ids=["starttls", "implicit-tls"])
+async def test_a_relay_with_tls_and_auth_receives_over_tls_with_a_password_beyond_ascii(
+    data_dir: Path, relay: Relay, implicit: bool
+) -> None:
+    sink = MailSink(tls=relay.context, implicit_tls=implicit, credentials=(LOGIN, PASSWORD)).start()
+    tls = {"smtp_implicit_tls": True} if implicit else {"smtp_starttls": True}
+    settings = relay_settings(data_dir, sink, relay.ca_file, **tls)
+
+    assert await send_through(sink, settings, email(1), email(2)) == [None, None]
+    assert [r.message_id for r in sink.received] == ["<1@tests>", "<2@tests>"]
+    assert all(r.over_tls and r.login == LOGIN for r in sink.received)
+    assert len({r.peer for r in sink.received}) == 1
+
+
+async def test_a_relay_offering_no_plain_is_logged_in_with_what_it_offers(
+    data_dir: Path, relay: Relay
+) -> None:
+    sink = MailSink(tls=relay.context, credentials=(LOGIN, "ascii"), mechanisms_left_out=("PLAIN",)).start()
+    settings = relay_settings(data_dir, sink, relay.ca_file, "ascii", smtp_starttls=True)
+
+    assert await send_through(sink, settings, email(1)) == [None]
+    assert [(r.message_id, r.login) for r in sink.received] == [("<1@tests>", LOGIN)]
+
+
+async def test_a_wrong_password_is_refused_by_code(data_dir: Path, relay: Relay) -> None:
+    sink = MailSink(tls=relay.context, credentials=(LOGIN, "another")).start()
+    settings = relay_settings(data_dir, sink, relay.ca_file, smtp_starttls=True)
+
+    assert await send_through(sink, settings, email(1)) == ["SMTP 535"]
+    assert sink.received == []
+
+
+async def test_a_relay_whose_certificate_no_trusted_ca_signed_gets_nothing(
+    data_dir: Path, relay: Relay
+) -> None:
+    sink = MailSink(tls=relay.context, credentials=(LOGIN, PASSWORD)).start()
+    settings = relay_settings(data_dir, sink, None, smtp_starttls=True)  # the system's CAs: not the relay's
+
+    assert await send_through(sink, settings, email(1)) == ["SSLCertVerificationError"]
+    assert sink.received == []
+
+
+def test_credentials_without_tls_are_refused_at_start(data_dir: Path) -> None:
+    with pytest.raises(ValidationError, match="smtp_username, smtp_password: sent only over TLS"):
+        Settings(data_dir=data_dir, smtp_username=LOGIN, smtp_password=PASSWORD)
+
+
+async def test_an_unforeseen_failure_is_a_send_error_by_its_class_and_the_next_email_goes(
+    data_dir: Path, mail_sink: MailSink
+) -> None:
+    unencodable = Email("assure@example.org", "Avis", "Bonjour \ud800,\n", "<2@tests>", datetime.now(UTC))
+    async with mailer(data_dir, mail_sink).connection() as connection:
+        await connection.send(email(1))
+        with pytest.raises(SendError, match=r"^unexpected UnicodeEncodeError$"):
+            await connection.send(unencodable)
+        await connection.send(email(3))
+
+    assert [r.message_id for r in mail_sink.received] == ["<1@tests>", "<3@tests>"]

@@ -1,7 +1,12 @@
 """The SMTP client: the standard library's smtplib, run in a worker thread so the event loop never waits
-on the mail server. Refusals and connection failures come back as `SendError` naming the cause. A
+on the mail server. Refusals and connection failures come back as `SendError` naming the cause, and so
+does anything else that goes wrong in an attempt, so that it is recorded and retried like a refusal. A
 delivery pass sends its e-mails over one connection (`Mailer.connection`), opened at the first e-mail,
-opened again after a failure or when the server closed it between two e-mails."""
+opened again after a failure or when the server closed it between two e-mails.
+
+TLS (STARTTLS or implicit) checks the relay's certificate and name against the system's CAs or those of
+`smtp_ca_file`; credentials go only over TLS (the settings refuse them otherwise), with AUTH PLAIN in
+UTF-8 (RFC 4616) where the relay offers it."""
 
 from __future__ import annotations
 
@@ -119,6 +124,9 @@ class Connection:
         DNS on every connection, which can stall for seconds)."""
         return self._settings.smtp_helo_name or socket.gethostname()
 
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self._settings.smtp_ca_file)
+
     def _connect(self) -> smtplib.SMTP:
         settings = self._settings
         smtp: smtplib.SMTP
@@ -128,7 +136,7 @@ class Connection:
                 settings.smtp_port,
                 self._hostname(),
                 timeout=settings.smtp_timeout_seconds,
-                context=ssl.create_default_context(),
+                context=self._tls(),
             )
         else:
             smtp = smtplib.SMTP(
@@ -139,29 +147,38 @@ class Connection:
             )
         try:
             if settings.smtp_starttls and not settings.smtp_implicit_tls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=self._tls())
             if settings.smtp_username and settings.smtp_password:
-                smtp.login(settings.smtp_username, settings.smtp_password.get_secret_value())
+                _login(smtp, settings.smtp_username, settings.smtp_password.get_secret_value())
         except BaseException:
             smtp.close()
             raise
         return smtp
 
     def _send(self, email: Email) -> None:
-        sender = self._settings.smtp_sender
+        try:
+            self._dialogue(email)
+        except SendError:
+            raise
+        except Exception as error:  # not foreseen: the session's state is unknown, so it is closed
+            self.close()
+            raise SendError(f"unexpected {type(error).__name__}") from None
+
+    def _dialogue(self, email: Email) -> None:
+        sender, to = self._settings.smtp_sender, email.to
         message = compose(sender, email)
         # An address beyond ASCII (which an address may be) needs the server's SMTPUTF8 (RFC 6531).
-        options = () if email.to.isascii() and sender.isascii() else ("SMTPUTF8",)
+        options = () if to.isascii() and sender.isascii() else ("SMTPUTF8",)
         try:
             if self._smtp is not None:
                 try:
-                    self._smtp.sendmail(sender, [email.to], message, mail_options=options)
+                    self._smtp.sendmail(sender, [to], message, mail_options=options)
                     return
                 except smtplib.SMTPServerDisconnected:
                     self.close()  # closed by the server since the last e-mail: once more, afresh
             self._smtp = self._connect()
-            self._smtp.sendmail(sender, [email.to], message, mail_options=options)
-        except smtplib.SMTPNotSupportedError as error:  # SMTPUTF8 (a non-ASCII address) or STARTTLS
+            self._smtp.sendmail(sender, [to], message, mail_options=options)
+        except smtplib.SMTPNotSupportedError as error:  # SMTPUTF8 (a non-ASCII address), STARTTLS, AUTH
             raise SendError(f"SMTP: {error}") from None
         except smtplib.SMTPResponseException as error:
             self._after_refusal()
@@ -183,3 +200,19 @@ class Connection:
             self._smtp.rset()
         except (smtplib.SMTPException, OSError):
             self.close()
+
+
+def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
+    """AUTH PLAIN with the credentials in UTF-8 (RFC 4616) where the relay offers it: smtplib's own
+    `login` encodes them in ASCII, and a password beyond ASCII would fail every attempt; its mechanisms
+    (LOGIN, CRAM-MD5) where the relay offers only those."""
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    if "PLAIN" not in smtp.esmtp_features["auth"].upper().split():
+        smtp.login(username, password)
+        return
+    response = base64.b64encode(b"\0" + username.encode() + b"\0" + password.encode()).decode()
+    code, reply = smtp.docmd("AUTH", f"PLAIN {response}")
+    if code != 235:  # RFC 4954: authentication succeeded
+        raise smtplib.SMTPAuthenticationError(code, reply)

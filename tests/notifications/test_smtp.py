@@ -139,15 +139,16 @@ LOGIN, PASSWORD = "fse-notifications", "mot-de-passe-é€"
 
 
 def relay_settings(
-    data_dir: Path, sink: MailSink, ca_file: Path | None, password: str = PASSWORD, **tls: bool
+    data_dir: Path, sink: MailSink, ca_file: Path | None, tls: str = "smtp_starttls", password: str = PASSWORD
 ) -> Settings:
+    """The client's settings for `sink`: TLS as `tls` says (smtp_starttls or smtp_implicit_tls), a login."""
     values = {
         "data_dir": data_dir,
         "smtp_port": sink.port,
         "smtp_helo_name": "tests",
         "smtp_ca_file": ca_file,
     }
-    return Settings.model_validate({**values, "smtp_username": LOGIN, "smtp_password": password, **tls})
+    return Settings.model_validate({**values, tls: True, "smtp_username": LOGIN, "smtp_password": password})
 
 
 async def send_through(sink: MailSink, settings: Settings, *emails: Email) -> list[str | None]:
@@ -177,8 +178,9 @@ async def test_a_relay_with_tls_and_auth_receives_over_tls_with_a_password_beyon
     data_dir: Path, relay: Relay, implicit: bool
 ) -> None:
     sink = MailSink(tls=relay.context, implicit_tls=implicit, credentials=(LOGIN, PASSWORD)).start()
-    tls = {"smtp_implicit_tls": True} if implicit else {"smtp_starttls": True}
-    settings = relay_settings(data_dir, sink, relay.ca_file, **tls)
+    settings = relay_settings(
+        data_dir, sink, relay.ca_file, "smtp_implicit_tls" if implicit else "smtp_starttls"
+    )
 
     assert await send_through(sink, settings, email(1), email(2)) == [None, None]
     assert [r.message_id for r in sink.received] == ["<1@tests>", "<2@tests>"]
@@ -190,7 +192,7 @@ async def test_a_relay_offering_no_plain_is_logged_in_with_what_it_offers(
     data_dir: Path, relay: Relay
 ) -> None:
     sink = MailSink(tls=relay.context, credentials=(LOGIN, "ascii"), mechanisms_left_out=("PLAIN",)).start()
-    settings = relay_settings(data_dir, sink, relay.ca_file, "ascii", smtp_starttls=True)
+    settings = relay_settings(data_dir, sink, relay.ca_file, password="ascii")
 
     assert await send_through(sink, settings, email(1)) == [None]
     assert [(r.message_id, r.login) for r in sink.received] == [("<1@tests>", LOGIN)]
@@ -198,7 +200,7 @@ async def test_a_relay_offering_no_plain_is_logged_in_with_what_it_offers(
 
 async def test_a_wrong_password_is_refused_by_code(data_dir: Path, relay: Relay) -> None:
     sink = MailSink(tls=relay.context, credentials=(LOGIN, "another")).start()
-    settings = relay_settings(data_dir, sink, relay.ca_file, smtp_starttls=True)
+    settings = relay_settings(data_dir, sink, relay.ca_file)
 
     assert await send_through(sink, settings, email(1)) == ["SMTP 535"]
     assert sink.received == []
@@ -208,7 +210,7 @@ async def test_a_relay_whose_certificate_no_trusted_ca_signed_gets_nothing(
     data_dir: Path, relay: Relay
 ) -> None:
     sink = MailSink(tls=relay.context, credentials=(LOGIN, PASSWORD)).start()
-    settings = relay_settings(data_dir, sink, None, smtp_starttls=True)  # the system's CAs: not the relay's
+    settings = relay_settings(data_dir, sink, None)  # the system's CAs: not the relay's
 
     assert await send_through(sink, settings, email(1)) == ["SSLCertVerificationError"]
     assert sink.received == []

@@ -1,7 +1,6 @@
-from pathlib import Path
 from typing import Self
 
-from pydantic import SecretStr, model_validator
+from pydantic import FilePath, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -19,7 +18,7 @@ class Settings(ServiceSettings):
     smtp_sender: str = "FSE Caisses Sociales de Monaco <ne-pas-repondre@fse.caisses-sociales.mc>"
     smtp_starttls: bool = False  # upgrade the connection with STARTTLS (port 587)
     smtp_implicit_tls: bool = False  # TLS from the first byte (SMTPS, port 465)
-    smtp_ca_file: Path | None = None  # PEM: the CAs that sign the relay's certificate (the system's if unset)
+    smtp_ca_file: FilePath | None = None  # PEM: the CAs that sign the relay's certificate (else the system's)
     smtp_username: str | None = None  # with the password: AUTH, only over TLS
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0

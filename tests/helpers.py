@@ -1,5 +1,5 @@
 """Waiting on conditions (never sleeping a fixed time), reading topics without joining a group, and
-counting the statements a unit executes."""
+reading SQLite's plan for a statement."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Envelope, Payload
 from contracts.registry import UnknownEventError, parse
@@ -101,3 +103,17 @@ class Counting:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
+
+
+async def sqlite_plan(session: AsyncConnection, statement: Select[Any], values: dict[str, Any]) -> list[str]:
+    """SQLite's query plan for `statement` with `values` (EXPLAIN QUERY PLAN), a line a step: "SEARCH
+    <table> USING INDEX ..." reads through an index, "SCAN <table>" reads the whole table."""
+
+    def explain(connection: Any) -> list[str]:
+        expanded = statement.compile(dialect=connection.dialect).construct_expanded_state(values)
+        found = connection.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {expanded.statement}", expanded.positional_parameters
+        )
+        return [str(row[3]) for row in found]
+
+    return await session.run_sync(explain)

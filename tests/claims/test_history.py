@@ -7,11 +7,13 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.common import ClaimContent
 from runtime.security import Actor, Role
+from services.claims.adapters.history import OLDEST_EXPIRED, changes_of, purge_claims_before
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.adapters.signing import receipt_signer
 from services.claims.domain.history import months_before, retention_cutoff
@@ -19,6 +21,7 @@ from services.claims.domain.model import Status
 from services.claims.service_layer.intake import receive_claim
 from services.claims.service_layer.retention import purge_expired
 from tests.claims.conftest import Claims, claim_body
+from tests.helpers import sqlite_plan
 
 DOCTOR = Actor("prt-h", Role.PRACTITIONER, "prt-h", "sid", 0)
 
@@ -143,6 +146,40 @@ async def test_retention_purges_what_is_older_than_12_months(claims: Claims) -> 
         repository = ClaimRepository(session)
         assert await repository.get(old) is None
         assert await repository.get(kept) is not None
+
+
+async def test_retention_purges_a_backlog_oldest_first_a_batch_a_transaction(claims: Claims) -> None:
+    days = [datetime(2025, 3, day, 9, 0, tzinfo=UTC) for day in (5, 1, 4, 2, 3)]
+    expired = dict(zip(days, [await received_on(claims, day) for day in days], strict=True))
+    kept = await received_on(claims, datetime(2025, 3, 11, 9, 0, tzinfo=UTC))
+    now = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+
+    async with claims.runtime.uow() as unit:
+        assert await purge_claims_before(unit.session, retention_cutoff(now), limit=2) == 2
+    assert await stored(claims, [*expired.values(), kept]) == {expired[d] for d in days if d.day > 2} | {kept}
+    assert await purge_expired(claims.runtime.uow, now, batch=2) == 3  # two transactions, then one
+    assert await stored(claims, [*expired.values(), kept]) == {kept}
+    async with claims.runtime.sessions() as session:
+        assert all([await changes_of(session, reference) == [] for reference in expired.values()])
+        assert await changes_of(session, kept)
+
+
+async def stored(claims: Claims, references: list[str]) -> set[str]:
+    async with claims.runtime.sessions() as session:
+        repository = ClaimRepository(session)
+        return {reference for reference in references if await repository.get(reference) is not None}
+
+
+async def test_sqlite_finds_what_to_purge_through_the_time_of_receipt(
+    claims: Claims, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the query plan read here is SQLite's")
+    values = {"cutoff": "2026-01-01T00:00:00+00:00", "limit": 1000}
+    async with claims.runtime.sessions() as session:
+        plan = await sqlite_plan(session, OLDEST_EXPIRED, values)
+
+    assert plan == ["SEARCH claims USING INDEX ix_claims_received_at (received_at<?)"]
 
 
 def test_the_cutoff_is_midnight_in_monaco_twelve_months_back() -> None:

@@ -16,6 +16,7 @@ from services.eligibility.adapters import repository
 from services.eligibility.adapters.repository import RegistryRepository
 from services.eligibility.domain.demo_data import generate
 from services.eligibility.service_layer.loading import load_household
+from tests.helpers import sqlite_plan
 
 pytestmark = pytest.mark.broker  # the service's settings name the suite's broker
 
@@ -51,23 +52,15 @@ async def test_a_batch_reads_exactly_the_wanted_households_however_their_keys_cr
     assert (other.value, shared) not in together
 
 
-def _plan_lines(connection: Any, statement: Select[Any]) -> list[str]:
-    keys = {"funds": ["CAMTI", "CCSS"], "matricules": [str(n) for n in range(100001, 100014)]}
-    expanded = statement.compile(dialect=connection.dialect).construct_expanded_state(keys)
-    rows = connection.exec_driver_sql(
-        f"EXPLAIN QUERY PLAN {expanded.statement}", expanded.positional_parameters
-    )
-    return [str(row[3]) for row in rows]
-
-
 @pytest.mark.parametrize("statement", READS, ids=["households", "members", "periods", "colours", "approvals"])
 async def test_sqlite_reads_a_batchs_households_through_the_tables_keys(
     uow: UnitOfWork, database_url: str, statement: Select[Any]
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("the query plan read here is SQLite's")
+    keys = {"funds": ["CAMTI", "CCSS"], "matricules": [str(n) for n in range(100001, 100014)]}
     async with uow() as unit:
-        plan = await unit.session.run_sync(_plan_lines, statement)
+        plan = await sqlite_plan(unit.session, statement, keys)
 
     assert plan, "no query plan"
     assert all(line.startswith("SEARCH") for line in plan), plan  # never "SCAN <table>"

@@ -8,7 +8,7 @@ from contextlib import aclosing
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.claims.adapters.orm import claims, status_changes
@@ -74,8 +74,21 @@ async def changes_of(session: AsyncConnection, reference: str) -> Sequence[Any]:
     return (await session.execute(query)).all()
 
 
-async def purge_claims_before(session: AsyncConnection, cutoff: datetime) -> int:
-    expired = select(claims.c.reference).where(claims.c.received_at < cutoff)
-    await session.execute(delete(status_changes).where(status_changes.c.reference.in_(expired)))
-    result = await session.execute(delete(claims).where(claims.c.received_at < cutoff))
-    return int(result.rowcount)
+# Through the index on the time of receipt: an hourly run with nothing to purge reads nothing (a scan of
+# the claims table took 260-300 ms with 200,000 claims on SQLite, holding up the intake meanwhile).
+OLDEST_EXPIRED = (
+    select(claims.c.reference)
+    .where(claims.c.received_at < bindparam("cutoff"))
+    .order_by(claims.c.received_at)
+    .limit(bindparam("limit"))
+)
+
+
+async def purge_claims_before(session: AsyncConnection, cutoff: datetime, limit: int) -> int:
+    """The oldest claims received before `cutoff`, up to `limit`, deleted with their status history."""
+    found = await session.execute(OLDEST_EXPIRED, {"cutoff": cutoff, "limit": limit})
+    expired = list(found.scalars())
+    if expired:
+        await session.execute(delete(status_changes).where(status_changes.c.reference.in_(expired)))
+        await session.execute(delete(claims).where(claims.c.reference.in_(expired)))
+    return len(expired)

@@ -30,7 +30,7 @@ claims = Table(
     Column("submission_id", String(64), nullable=False),
     Column("fund", String(8), nullable=False),
     Column("status", String(16), nullable=False),
-    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False, index=True),  # retention: oldest first
     Column("first_date_of_care", Date, nullable=False),
     Column("digest", String(80), nullable=False),
     Column("content", EncryptedJSON, nullable=False),

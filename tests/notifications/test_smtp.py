@@ -139,7 +139,7 @@ LOGIN, PASSWORD = "fse-notifications", "mot-de-passe-é€"
 
 
 def relay_settings(
-    data_dir: Path, sink: MailSink, ca_file: Path | None, tls: str = "smtp_starttls", password: str = PASSWORD
+    data_dir: Path, sink: MailSink, ca_file: Path | None, tls: str = "smtp_starttls"
 ) -> Settings:
     """The client's settings for `sink`: TLS as `tls` says (smtp_starttls or smtp_implicit_tls), a login."""
     values = {
@@ -148,7 +148,7 @@ def relay_settings(
         "smtp_helo_name": "tests",
         "smtp_ca_file": ca_file,
     }
-    return Settings.model_validate({**values, tls: True, "smtp_username": LOGIN, "smtp_password": password})
+    return Settings.model_validate({**values, tls: True, "smtp_username": LOGIN, "smtp_password": PASSWORD})
 
 
 async def send_through(sink: MailSink, settings: Settings, *emails: Email) -> list[str | None]:
@@ -188,14 +188,22 @@ async def test_a_relay_with_tls_and_auth_receives_over_tls_with_a_password_beyon
     assert len({r.peer for r in sink.received}) == 1
 
 
-async def test_a_relay_offering_no_plain_is_logged_in_with_what_it_offers(
+async def test_a_relay_offering_login_alone_is_logged_in_with_it_in_utf8(
     data_dir: Path, relay: Relay
 ) -> None:
-    sink = MailSink(tls=relay.context, credentials=(LOGIN, "ascii"), mechanisms_left_out=("PLAIN",)).start()
-    settings = relay_settings(data_dir, sink, relay.ca_file, password="ascii")
+    sink = MailSink(tls=relay.context, credentials=(LOGIN, PASSWORD), mechanisms_left_out=("PLAIN",)).start()
+    settings = relay_settings(data_dir, sink, relay.ca_file)
 
     assert await send_through(sink, settings, email(1)) == [None]
     assert [(r.message_id, r.login) for r in sink.received] == [("<1@tests>", LOGIN)]
+
+
+async def test_a_relay_offering_no_mechanism_we_speak_gets_nothing(data_dir: Path, relay: Relay) -> None:
+    sink = MailSink(tls=relay.context, credentials=(LOGIN, PASSWORD), mechanisms_left_out=("PLAIN", "LOGIN"))
+    settings = relay_settings(data_dir, sink.start(), relay.ca_file)
+
+    assert await send_through(sink, settings, email(1)) == ["SMTPException"]  # no suitable mechanism
+    assert sink.received == []
 
 
 async def test_a_wrong_password_is_refused_by_code(data_dir: Path, relay: Relay) -> None:

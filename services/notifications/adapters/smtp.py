@@ -5,8 +5,8 @@ delivery pass sends its e-mails over one connection (`Mailer.connection`), opene
 opened again after a failure or when the server closed it between two e-mails.
 
 TLS (STARTTLS or implicit) checks the relay's certificate and name against the system's CAs or those of
-`smtp_ca_file`; credentials go only over TLS (the settings refuse them otherwise), with AUTH PLAIN in
-UTF-8 (RFC 4616) where the relay offers it."""
+`smtp_ca_file`; credentials go only over TLS (the settings refuse them otherwise), in UTF-8 (AUTH PLAIN,
+else LOGIN)."""
 
 from __future__ import annotations
 
@@ -203,16 +203,25 @@ class Connection:
 
 
 def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
-    """AUTH PLAIN with the credentials in UTF-8 (RFC 4616) where the relay offers it: smtplib's own
-    `login` encodes them in ASCII, and a password beyond ASCII would fail every attempt; its mechanisms
-    (LOGIN, CRAM-MD5) where the relay offers only those."""
+    """AUTH with the credentials in UTF-8: PLAIN (RFC 4616) where the relay offers it, else LOGIN (what
+    some relays offer alone). smtplib's own `login` encodes them in ASCII, so a password beyond ASCII
+    failed every attempt; it serves the relays that offer neither (CRAM-MD5)."""
     smtp.ehlo_or_helo_if_needed()
     if not smtp.has_extn("auth"):
         raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
-    if "PLAIN" not in smtp.esmtp_features["auth"].upper().split():
+    offered = smtp.esmtp_features["auth"].upper().split()
+    if "PLAIN" in offered:
+        code, reply = smtp.docmd("AUTH", "PLAIN " + _base64("\0".join(("", username, password))))
+    elif "LOGIN" in offered:
+        code, reply = smtp.docmd("AUTH", f"LOGIN {_base64(username)}")
+        if code == 334:  # RFC 4954: the password, please
+            code, reply = smtp.docmd(_base64(password))
+    else:
         smtp.login(username, password)
         return
-    response = base64.b64encode(b"\0" + username.encode() + b"\0" + password.encode()).decode()
-    code, reply = smtp.docmd("AUTH", f"PLAIN {response}")
     if code != 235:  # RFC 4954: authentication succeeded
         raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()

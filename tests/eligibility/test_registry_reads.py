@@ -31,7 +31,7 @@ READS = [
 
 async def test_a_batch_reads_exactly_the_wanted_households_however_their_keys_cross(uow: UnitOfWork) -> None:
     records = generate(40, 2026)
-    shared = records[0].matricule  # the same matricule in a second fund: wanted in neither pairing
+    shared = records[0].matricule  # given too to a household of another fund, which nobody asks for
     other = Fund.CAMTI if records[0].fund is not Fund.CAMTI else Fund.CCSS
     records.append(replace(records[1], fund=other, matricule=shared))
     async with uow() as unit:

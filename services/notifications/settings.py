@@ -34,7 +34,9 @@ class Settings(ServiceSettings):
     delivery_max_attempts: int = 130
 
     @model_validator(mode="after")
-    def _credentials_only_over_tls(self) -> Self:
+    def _credentials_whole_and_only_over_tls(self) -> Self:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("smtp_username, smtp_password: both or neither (a login needs the two)")
         if (self.smtp_username or self.smtp_password) and not (self.smtp_starttls or self.smtp_implicit_tls):
             raise ValueError(
                 "smtp_username, smtp_password: sent only over TLS: set smtp_starttls or smtp_implicit_tls"

@@ -157,7 +157,7 @@ async def test_retention_purges_a_backlog_oldest_first_a_batch_a_transaction(cla
     async with claims.runtime.uow() as unit:
         assert await purge_claims_before(unit.session, retention_cutoff(now), limit=2) == 2
     assert await stored(claims, [*expired.values(), kept]) == {expired[d] for d in days if d.day > 2} | {kept}
-    assert await purge_expired(claims.runtime.uow, now, batch=2) == 3  # two transactions, then one
+    assert await purge_expired(claims.runtime.uow, now, batch=2) == 3  # a transaction of two, one of one
     assert await stored(claims, [*expired.values(), kept]) == {kept}
     async with claims.runtime.sessions() as session:
         assert all([await changes_of(session, reference) == [] for reference in expired.values()])

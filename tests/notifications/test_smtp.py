@@ -229,6 +229,11 @@ def test_credentials_without_tls_are_refused_at_start(data_dir: Path) -> None:
         Settings(data_dir=data_dir, smtp_username=LOGIN, smtp_password=PASSWORD)
 
 
+def test_a_login_without_its_password_is_refused_at_start(data_dir: Path) -> None:
+    with pytest.raises(ValidationError, match="smtp_username, smtp_password: both or neither"):
+        Settings(data_dir=data_dir, smtp_starttls=True, smtp_username=LOGIN)
+
+
 def test_a_ca_file_that_is_not_there_is_refused_at_start(data_dir: Path) -> None:
     with pytest.raises(ValidationError, match=r"smtp_ca_file\n  Path does not point to a file"):
         Settings(data_dir=data_dir, smtp_starttls=True, smtp_ca_file=data_dir / "no-such-ca.pem")

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.rights import InsuredContactChangedV1
 from services.notifications.adapters.orm import insured_contacts, practitioners
 from services.notifications.domain.delivery import InsuredContact
+
+# Built once: a statement built per call costs about as much again as running it (each rejection reads
+# one of these).
+_INSURED = select(insured_contacts).where(
+    insured_contacts.c.fund == bindparam("fund"), insured_contacts.c.matricule == bindparam("matricule")
+)
+_PRACTITIONER_EMAIL = select(practitioners.c.email).where(
+    practitioners.c.practitioner_id == bindparam("practitioner")
+)
 
 
 class ContactRepository:
@@ -18,13 +27,7 @@ class ContactRepository:
         self.session = session
 
     async def insured(self, fund: str, matricule: str) -> InsuredContact | None:
-        row = (
-            await self.session.execute(
-                select(insured_contacts).where(
-                    insured_contacts.c.fund == fund, insured_contacts.c.matricule == matricule
-                )
-            )
-        ).first()
+        row = (await self.session.execute(_INSURED, {"fund": fund, "matricule": matricule})).first()
         if row is None:
             return None
         return InsuredContact(
@@ -51,9 +54,7 @@ class ContactRepository:
             await self.session.execute(update(insured_contacts).where(key).values(**values))
 
     async def practitioner_email(self, practitioner_id: str) -> str | None:
-        row = await self.session.execute(
-            select(practitioners.c.email).where(practitioners.c.practitioner_id == practitioner_id)
-        )
+        row = await self.session.execute(_PRACTITIONER_EMAIL, {"practitioner": practitioner_id})
         return row.scalar_one_or_none()
 
     async def active_practitioners(self) -> list[tuple[str, str]]:

@@ -1,18 +1,19 @@
 """Waiting on conditions (never sleeping a fixed time), reading topics without joining a group, and
-reading SQLite's plan for a statement."""
+reading the statements sent to a database and SQLite's plan for one."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
-from sqlalchemy import Select
+from sqlalchemy import Select, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Envelope, Payload
@@ -103,6 +104,22 @@ class Counting:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._session, name)
+
+
+@contextlib.contextmanager
+def statements_sent() -> Iterator[list[tuple[str, Any]]]:
+    """Every statement that any engine sends to its database meanwhile, as sent (SAVEPOINT and RELEASE
+    included), with its parameters: a list of one set a row for several rows in one statement."""
+    sent: list[tuple[str, Any]] = []
+
+    def noted(_connection: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", noted)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", noted)
 
 
 async def sqlite_plan(session: AsyncConnection, statement: Select[Any], values: dict[str, Any]) -> list[str]:

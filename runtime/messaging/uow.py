@@ -80,6 +80,10 @@ class Unit:
         part, or at commit. Undone with its part, like an appended row. Each run takes the same keys."""
         self._deferred.append((statement, params))
 
+    def deferred(self, statement: Executable) -> list[dict[str, Any]]:
+        """The parameters of the runs of `statement` deferred and not yet written, in order."""
+        return [params for queued, params in self._deferred if queued is statement]
+
     async def write_deferred(self) -> None:
         """Run the deferred statements now, in the order they were deferred."""
         deferred, self._deferred = self._deferred, []

@@ -3,8 +3,9 @@ submission id, refusals naming the field and the reason."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,12 +15,12 @@ from contracts.claims import ClaimSubmittedV1
 from contracts.common import ClaimContent
 from contracts.envelope import Envelope
 from runtime.messaging.consumer import MessageRejectedError
-from runtime.security import Role
+from runtime.security import Actor, Role
 from services.claims.adapters.signing import receipt_signer
 from services.claims.entrypoints.stream import subscriptions
-from services.claims.service_layer.intake import receive_transmission
+from services.claims.service_layer.intake import IntakeRefusedError, receive_claim, receive_transmission
 from tests.claims.conftest import Claims, claim_body
-from tests.helpers import Counting
+from tests.helpers import Counting, statements_sent
 
 
 async def test_an_assistant_transmits_for_the_practitioner_and_is_recorded(claims: Claims) -> None:
@@ -167,3 +168,35 @@ async def test_a_run_of_kafka_transmissions_reads_earlier_receipts_at_once(claim
         second.submission_id,
         third.submission_id,
     ]
+
+
+async def test_receipts_asked_at_once_store_their_claims_in_one_statement(claims: Claims) -> None:
+    """As concurrent requests reach the group commit: the new claims go to the database together at
+    commit; a submission sent again within the group reads its first copy back (written for it first);
+    a reused submission id is refused alone."""
+    actor = Actor("prt-1", Role.PRACTITIONER, "prt-1", "session", 0)
+    now, signer = datetime.now(UTC), receipt_signer(claims.runtime)
+    contents = [ClaimContent.model_validate(claim_body()) for _ in range(4)]
+    reused = contents[3].model_copy(update={"code_fse": "Z9Y8X7"})
+
+    def receive(content: ClaimContent) -> Any:
+        return claims.runtime.grouped.run(lambda unit: receive_claim(unit, actor, content, now, signer))
+
+    with statements_sent() as sent:
+        first = await asyncio.gather(*(receive(c) for c in contents[:3]))
+    inserts = [rows for statement, rows in sent if statement.startswith("INSERT INTO claims ")]
+    assert [len(rows) if isinstance(rows, list) else 1 for rows in inserts] == [3]  # rows in one statement
+    assert claims.runtime.grouped.transactions == 1
+
+    with statements_sent() as sent:
+        second = await asyncio.gather(
+            *(receive(c) for c in (contents[3], contents[0], contents[3], reused)), return_exceptions=True
+        )
+    assert second[1] == first[0]  # sent earlier: its receipt again
+    assert second[2] == second[0]  # sent again within the group: the receipt of its first copy
+    assert isinstance(second[3], IntakeRefusedError)
+    assert second[3].status == 409
+    received = await claims.outbox("ClaimReceived")
+    assert sorted(r["data"]["claim"]["submission_id"] for r in received) == sorted(
+        c.submission_id for c in contents
+    )

@@ -6,13 +6,12 @@ same statement at once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, bindparam, event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,7 +20,7 @@ from runtime import db
 from runtime.messaging.grouped import GroupCommit
 from runtime.messaging.tables import messaging_tables
 from runtime.messaging.uow import Unit, UnitOfWork
-from tests.helpers import Counting
+from tests.helpers import Counting, statements_sent
 
 
 class Stored(Payload):
@@ -106,18 +105,8 @@ async def test_concurrent_callers_share_one_transaction_and_get_their_own_result
     assert sorted(keys) == sorted(f"k{n}" for n in range(50))
 
 
-@pytest.fixture
-def savepoints() -> Iterator[list[str]]:
-    """The SAVEPOINT statements that any engine runs during the test."""
-    taken: list[str] = []
-
-    def noted(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
-        if statement.lstrip().upper().startswith("SAVEPOINT"):
-            taken.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", noted)
-    yield taken
-    event.remove(Engine, "before_cursor_execute", noted)
+def savepoints(sent: list[tuple[str, Any]]) -> list[str]:
+    return [statement for statement, _ in sent if statement.lstrip().upper().startswith("SAVEPOINT")]
 
 
 def counted(work: Any, calls: list[int], n: int) -> Any:
@@ -128,30 +117,30 @@ def counted(work: Any, calls: list[int], n: int) -> Any:
     return run
 
 
-async def test_a_group_where_nothing_fails_takes_no_savepoint(setup: Setup, savepoints: list[str]) -> None:
+async def test_a_group_where_nothing_fails_takes_no_savepoint(setup: Setup) -> None:
     works = [store(setup, n, deferred=n % 2 == 0) for n in range(20)]
-    results = await asyncio.gather(*(setup.grouped.run(w) for w in works))
+    with statements_sent() as sent:
+        results = await asyncio.gather(*(setup.grouped.run(w) for w in works))
 
     assert results == [n * 10 for n in range(20)]
     assert setup.grouped.transactions == 1
-    assert savepoints == []
+    assert savepoints(sent) == []
     rows, keys = await setup.stored()
     assert rows == set(range(20))
     assert len(keys) == 20
 
 
-async def test_after_a_failing_part_it_and_the_parts_after_it_take_savepoints(
-    setup: Setup, savepoints: list[str]
-) -> None:
+async def test_after_a_failing_part_it_and_the_parts_after_it_take_savepoints(setup: Setup) -> None:
     calls: list[int] = []
     works = [counted(store(setup, n, fail=n == 3), calls, n) for n in range(6)]
-    outcomes = await asyncio.gather(*(setup.grouped.run(w) for w in works), return_exceptions=True)
+    with statements_sent() as sent:
+        outcomes = await asyncio.gather(*(setup.grouped.run(w) for w in works), return_exceptions=True)
 
     assert outcomes[:3] == [0, 10, 20]
     assert isinstance(outcomes[3], ValueError)
     assert outcomes[4:] == [40, 50]
     assert calls == [0, 1, 2, 3, 0, 1, 2, 3, 4, 5]  # rolled back at 3, then written again
-    assert len(savepoints) == 3  # parts 3, 4 and 5
+    assert len(savepoints(sent)) == 3  # parts 3, 4 and 5
     assert setup.grouped.transactions == 1
     rows, keys = await setup.stored()
     assert rows == {0, 1, 2, 4, 5}

@@ -90,8 +90,15 @@ class ClaimRepository:
         await self._changed(receipt.reference, receipt.practitioner_id, Status.RECEIVED, receipt.received_at)
 
     async def by_submission(self, practitioner_id: str, submission_id: str) -> Any:
+        """The claim received for this submission, if any: what a receipt is made of (its status may
+        predate a change this unit has deferred). Only a deferred insert of this very submission could
+        change the answer, so the claims this unit deferred before it (a group of receipts) stay
+        deferred, to be written in one statement."""
+        key = (practitioner_id, submission_id)
         params = {"practitioner": practitioner_id, "submission": submission_id}
-        return await self._read(_BY_SUBMISSIONS, _BY_SUBMISSION, (practitioner_id, submission_id), params)
+        pending = self._unit.deferred(_INSERT_CLAIM) if self._unit is not None else []
+        unwritten = any((run["practitioner_id"], run["submission_id"]) == key for run in pending)
+        return await self._read(_BY_SUBMISSIONS, _BY_SUBMISSION, key, params, write_first=unwritten)
 
     async def prefetch_submissions(self, wanted: Sequence[tuple[str, str]]) -> None:
         """Read the claims of a run of (practitioner, submission id) pairs in one statement, for
@@ -125,12 +132,15 @@ class ClaimRepository:
         found = {row.reference: row for row in await self.session.execute(many, {"refs": list(references)})}
         self._unit.prefetched.setdefault(many, {}).update({ref: found.get(ref) for ref in references})
 
-    async def _read(self, many: Any, one: Any, key: Any, params: dict[str, Any]) -> Any:
-        """What `many` prefetched for `key` in this unit, else `one` run with `params`."""
+    async def _read(
+        self, many: Any, one: Any, key: Any, params: dict[str, Any], *, write_first: bool = True
+    ) -> Any:
+        """What `many` prefetched for `key` in this unit, else `one` run with `params` (after the
+        unit's deferred writes, unless the caller knows none of them changes the answer)."""
         prefetched = self._unit.prefetched.get(many, {}) if self._unit is not None else {}
         if key in prefetched:
             return prefetched[key]
-        if self._unit is not None:
+        if self._unit is not None and write_first:
             await self._unit.write_deferred()  # what this unit wrote is read as written
         return (await self.session.execute(one, params)).one_or_none()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -96,9 +96,13 @@ class ClaimRepository:
         deferred, to be written in one statement."""
         key = (practitioner_id, submission_id)
         params = {"practitioner": practitioner_id, "submission": submission_id}
-        pending = self._unit.deferred(_INSERT_CLAIM) if self._unit is not None else []
-        unwritten = any((run["practitioner_id"], run["submission_id"]) == key for run in pending)
-        return await self._read(_BY_SUBMISSIONS, _BY_SUBMISSION, key, params, write_first=unwritten)
+
+        def unwritten(unit: Unit) -> bool:
+            return any(
+                (run["practitioner_id"], run["submission_id"]) == key for run in unit.deferred(_INSERT_CLAIM)
+            )
+
+        return await self._read(_BY_SUBMISSIONS, _BY_SUBMISSION, key, params, unwritten=unwritten)
 
     async def prefetch_submissions(self, wanted: Sequence[tuple[str, str]]) -> None:
         """Read the claims of a run of (practitioner, submission id) pairs in one statement, for
@@ -133,14 +137,20 @@ class ClaimRepository:
         self._unit.prefetched.setdefault(many, {}).update({ref: found.get(ref) for ref in references})
 
     async def _read(
-        self, many: Any, one: Any, key: Any, params: dict[str, Any], *, write_first: bool = True
+        self,
+        many: Any,
+        one: Any,
+        key: Any,
+        params: dict[str, Any],
+        *,
+        unwritten: Callable[[Unit], bool] = lambda _unit: True,
     ) -> Any:
-        """What `many` prefetched for `key` in this unit, else `one` run with `params` (after the
-        unit's deferred writes, unless the caller knows none of them changes the answer)."""
+        """What `many` prefetched for `key` in this unit, else `one` run with `params`, after the unit's
+        deferred writes if `unwritten` says one of them may change the answer."""
         prefetched = self._unit.prefetched.get(many, {}) if self._unit is not None else {}
         if key in prefetched:
             return prefetched[key]
-        if self._unit is not None and write_first:
+        if self._unit is not None and unwritten(self._unit):
             await self._unit.write_deferred()  # what this unit wrote is read as written
         return (await self.session.execute(one, params)).one_or_none()
 

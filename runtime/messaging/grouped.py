@@ -95,6 +95,10 @@ class GroupCommit:
                 if index < first:
                     outcomes.append((await work(unit), None))
                     continue
+                if index == first:
+                    # What the parts before deferred is theirs, not the isolated part's: should it fail,
+                    # so does the group, and each part is then written alone.
+                    await unit.write_deferred()
                 try:
                     async with unit.part():  # may fail on leaving: its deferred writes run then
                         result = await work(unit)

@@ -149,6 +149,27 @@ async def test_after_a_failing_part_it_and_the_parts_after_it_take_savepoints(se
     assert setup.done == [0, 1, 2, 4, 5]  # the rolled-back run's actions were never run
 
 
+async def test_a_refused_deferred_write_fails_its_own_part_wherever_it_surfaces(setup: Setup) -> None:
+    """The first part defers a row that the database refuses; the second, which reads what the unit
+    wrote, is where the refusal surfaces. It is the first part's, and only the first part's."""
+    await setup.grouped.run(store(setup, 1))
+
+    async def reader(unit: Unit) -> int:
+        await unit.write_deferred()
+        return len((await unit.session.execute(select(setup.rows.c.n))).all())
+
+    outcomes = await asyncio.gather(
+        setup.grouped.run(store(setup, 1, deferred=True)), setup.grouped.run(reader), return_exceptions=True
+    )
+
+    assert isinstance(outcomes[0], IntegrityError)
+    assert outcomes[1] == 1
+    rows, keys = await setup.stored()
+    assert rows == {1}
+    assert keys == ["k1"]  # the first store's; the refused one's event went with it
+    assert setup.done == [1]
+
+
 @pytest.mark.parametrize("deferred", [False, True], ids=["at once", "deferred"])
 async def test_a_failing_part_loses_only_its_own_writes_and_events(setup: Setup, deferred: bool) -> None:
     works = [store(setup, n, fail=n == 3, deferred=deferred) for n in range(6)]

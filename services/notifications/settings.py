@@ -35,9 +35,11 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _credentials_whole_and_only_over_tls(self) -> Self:
-        if (self.smtp_username is None) != (self.smtp_password is None):
+        # Empty counts as missing (a secret's key present but empty): the client logs in only with both.
+        login = bool(self.smtp_username)
+        if login != bool(self.smtp_password and self.smtp_password.get_secret_value()):
             raise ValueError("smtp_username, smtp_password: both or neither (a login needs the two)")
-        if (self.smtp_username or self.smtp_password) and not (self.smtp_starttls or self.smtp_implicit_tls):
+        if login and not (self.smtp_starttls or self.smtp_implicit_tls):
             raise ValueError(
                 "smtp_username, smtp_password: sent only over TLS: set smtp_starttls or smtp_implicit_tls"
             )

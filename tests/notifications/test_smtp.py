@@ -229,9 +229,17 @@ def test_credentials_without_tls_are_refused_at_start(data_dir: Path) -> None:
         Settings(data_dir=data_dir, smtp_username=LOGIN, smtp_password=PASSWORD)
 
 
-def test_a_login_without_its_password_is_refused_at_start(data_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [(LOGIN, None), (LOGIN, ""), (None, PASSWORD), ("", PASSWORD)],
+    ids=["no password", "empty password", "no login", "empty login"],
+)
+def test_a_login_without_its_password_is_refused_at_start(
+    data_dir: Path, username: str | None, password: str | None
+) -> None:
+    """Empty as missing: a secret's key present but empty would otherwise send without logging in."""
     with pytest.raises(ValidationError, match="smtp_username, smtp_password: both or neither"):
-        Settings(data_dir=data_dir, smtp_starttls=True, smtp_username=LOGIN)
+        Settings(data_dir=data_dir, smtp_starttls=True, smtp_username=username, smtp_password=password)
 
 
 def test_a_ca_file_that_is_not_there_is_refused_at_start(data_dir: Path) -> None:

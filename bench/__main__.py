@@ -2,7 +2,8 @@
 the same number of claims; then receipt and decision latency at fixed offered loads; CPU per claim of
 each process for every pipeline run (idle polling included, read once the work the run caused is over),
 the batches each service's consumers handled per claim (bench.consumption), and where its decision
-latency went, hop by hop, for all claims and for the slowest 1 % (bench.hops); then peak memory.
+latency went, hop by hop, for all claims and for the slowest 1 % (bench.hops); then each target with its
+figure, met or not (bench.targets), and peak memory.
 
     python -m bench                      # 20,000 claims, 10 s at each offered load
     python -m bench --claims 2000 --duration 3   # a quick run
@@ -30,6 +31,7 @@ from bench.stats import (
     peak_rss_mib,
     percentile,
 )
+from bench.targets import judge, table
 from bench.watch import DecisionWatcher
 from runtime import heap
 from runtime.system import System
@@ -146,25 +148,32 @@ async def measure(args: argparse.Namespace, system: System) -> None:
     async with DecisionWatcher(system.bootstrap_servers) as watcher:
         load = Load(system, token, watcher, args.stall_seconds)
         await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
-        best: Run | None = None
+        throughput: list[Run] = []
         for intake in intakes:
-            run = await measured(
-                "throughput", load.kafka(args.claims) if intake == "kafka" else load.http(args.claims)
+            throughput.append(
+                await measured(
+                    "throughput", load.kafka(args.claims) if intake == "kafka" else load.http(args.claims)
+                )
             )
-            best = run if best is None or run.rate > best.rate else best
+        paced: dict[float, list[Run]] = {}
         for rate in rates:
             for intake in intakes:
                 count = int(rate * args.duration)
-                await measured(
+                run = await measured(
                     f"at {rate:.0f}/s offered",
                     load.kafka(count, rate) if intake == "kafka" else load.http(count, rate),
                 )
+                paced.setdefault(rate, []).append(run)
+    best = max(throughput, key=lambda run: run.rate, default=None)
     if raw and best:
         notified = best.notified_rate
         print(
             f"ratio pipeline / raw 4 hops: {best.rate / raw.rate:.2f} ({best.rate:.0f} / {raw.rate:.0f});"
             f" to notification {notified / raw.rate:.2f} ({notified:.0f} / {raw.rate:.0f})"
         )
+    print("targets:")
+    for text in table(judge(raw, throughput, paced)):
+        print(text)
     print("peak memory (VmHWM) per service:")
     for name, process in system.processes.items():
         rss = peak_rss_mib(process.pid)

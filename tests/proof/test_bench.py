@@ -39,6 +39,23 @@ def test_one_run_prints_every_figure_for_every_claim() -> None:
                 assert re.fullmatch(r"p50 [\d.]+ ms p99 [\d.]+ ms", receipt)
             assert e_mailed == rejected == str(count // 5)  # one claim in five is rejected
     assert re.search(r"^ratio pipeline / raw 4 hops: [\d.]+ \(\d+ / \d+\); to notification [\d.]+", out, re.M)
+    # Every target judged: the throughput ones on this run (met or not: this machine's business), the
+    # latency ones not measured at 100/s.
+    targets = out.split("\ntargets:\n", 1)[1].split("\npeak memory", 1)[0].splitlines()
+    rows = [re.split(r"\s{2,}", line.strip()) for line in targets]
+    assert [row[0] for row in rows] == [
+        "pipeline >= 2,000 claims/s",
+        "pipeline >= 0.5 x raw 4 hops",
+        "receipt p99 <= 20 ms at 300/s",
+        "decision p99 <= 150 ms at 300/s",
+        "decision p99 <= 500 ms at 1,500/s",
+    ]
+    assert {row[1] for row in rows[:2]} <= {"met", "not met"}
+    assert [row[1:] for row in rows[2:]] == [
+        ["not measured", "no run at 300/s over http"],
+        ["not measured", "no run at 300/s"],
+        ["not measured", "no run at 1,500/s"],
+    ]
     for service in ("auth", "eligibility", "tariff", "claims", "notifications"):
         assert re.search(rf"^  {service} +\d+ MiB$", out, re.M), service
     assert "errors" not in out

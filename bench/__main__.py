@@ -111,10 +111,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
             for rate in rates:
                 print(raw_line(f"at {rate:.0f}/s offered", await broker.run(int(rate * args.duration), rate)))
     token = await asyncio.to_thread(log_in, system)
-    # The services and the embedded broker; the benchmark's own process (load, watcher) is not counted.
-    pids = {name: process.pid for name, process in system.processes.items()}
-    if system.broker is not None and system.broker.process is not None:
-        pids["broker"] = system.broker.process.pid
+    pids = system.pids()  # the benchmark's own process (load, watcher) is not counted
 
     def cpu_line(before: tuple[dict[str, float], tuple[int, int, int]], run: Run, quiet: float) -> str:
         processes, ticks = before

@@ -1,6 +1,6 @@
 """CPU that an e-mail costs the notifications service's delivery task, in-process (a script, not a test):
 the delivery task as the service builds it, over real SQLite in a temporary directory, sending pending
-rejection notices to a real SMTP server (the tests' mail sink, in a child process so that its CPU is
+rejection notices to a real SMTP server (the embedded mailbox, a process of its own, so that its CPU is
 not counted), with no broker.
 
     python -m bench.delivery [--emails 1000] [--repeat 3]
@@ -16,11 +16,7 @@ from __future__ import annotations
 
 import argparse
 import email
-import multiprocessing
-import socket
 import tempfile
-import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,9 +27,8 @@ from contracts.claims import ClaimRejectedV1, Notify
 from contracts.common import Fund
 from runtime import db, loop
 from runtime.keys import ensure_dev_keys
-from runtime.mailsink import MailSink
+from runtime.mailsink import MailboxProcess
 from runtime.service import Runtime, build_app
-from runtime.tansu import free_port
 from services.notifications.adapters.notices import NoticeRepository
 from services.notifications.adapters.orm import deliveries, messaging, notices
 from services.notifications.adapters.smtp import Email, Mailer, compose
@@ -43,23 +38,6 @@ from services.notifications.domain.notices import rejection_notice
 from services.notifications.service_layer.delivery import DeliveryWorker
 from services.notifications.service_layer.outgoing import MESSAGE_ID_DOMAIN
 from services.notifications.settings import Settings
-
-
-def serve(port: int, directory: Path) -> None:
-    """The child process: a mail sink keeping every message under `directory` until terminated."""
-    MailSink(directory, port).start()
-    threading.Event().wait()
-
-
-def listening(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the mail sink did not listen on {port} within {timeout} s")
 
 
 def rejection(number: int) -> ClaimRejectedV1:
@@ -132,17 +110,15 @@ def received(directory: Path) -> list[str]:
 async def one_run(emails: int, keys: Path | None = None) -> dict[str, Cost]:
     """One fresh database and mail sink; the keys of the data directory `keys` (default: new ones)."""
     with tempfile.TemporaryDirectory(prefix="fse-delivery-") as tmp:
-        data_dir, mailbox, port = keys or Path(tmp), Path(tmp) / "mail", free_port()
+        data_dir, mailbox = keys or Path(tmp), Path(tmp) / "mail"
         ensure_dev_keys(data_dir)
-        sink = multiprocessing.get_context("spawn").Process(target=serve, args=(port, mailbox), daemon=True)
-        sink.start()
+        sink = MailboxProcess(mailbox).start()
         try:
-            listening(port)
             settings = Settings(
                 data_dir=data_dir,
                 database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'notifications.db'}",
                 kafka_bootstrap_servers="127.0.0.1:9",
-                smtp_port=port,
+                smtp_port=sink.port,
                 smtp_helo_name="bench",
             )
             service = definition(settings)
@@ -168,8 +144,7 @@ async def one_run(emails: int, keys: Path | None = None) -> dict[str, Cost]:
             finally:
                 await runtime.sessions.close()
         finally:
-            sink.terminate()
-            sink.join(10)
+            sink.stop()
         expected = {"deliveries": {"sent": emails}, "notices": {"sent": emails}, "NotificationSent": emails}
         if ended != expected or worker.failed:
             raise RuntimeError(

@@ -350,9 +350,7 @@ async def bad_input_test(
     counted_before = await asyncio.to_thread(dead_letter_count, system)
     claims = int(rate * duration)
     services = {name: process.pid for name, process in system.processes.items()}
-    pids = dict(services)
-    if system.broker is not None and system.broker.process is not None:
-        pids["broker"] = system.broker.process.pid
+    pids = system.pids()
 
     async def phase(label: str, load_run: Awaitable[Run], beside: Awaitable[None] | None = None) -> Stage:
         before, ticks = cpu_seconds(pids), machine_ticks()

@@ -1,13 +1,20 @@
-"""A small SMTP server (aiosmtpd) that keeps what it receives: the embedded default's mailbox (one .eml
-file per message under a directory) and the tests' mail server. It can be told to answer 4xx, and to
-stand for a production relay: TLS (STARTTLS required, or implicit) and AUTH with one login."""
+"""A small SMTP server (aiosmtpd) that keeps what it receives: the tests' mail server (in memory) and the
+embedded default's mailbox (one .eml file per message under a directory), which runs as a process of its
+own (`MailboxProcess`, `python -m runtime.mailsink`). It can be told to answer 4xx, and to stand for a
+production relay: TLS (STARTTLS required, or implicit) and AUTH with one login."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import functools
 import hmac
+import itertools
+import re
+import signal
 import ssl
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 from email import message_from_bytes, policy
@@ -18,6 +25,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from runtime.processes import die_with_parent, start_listening, terminate
 from runtime.tansu import free_port
 
 
@@ -59,6 +67,10 @@ class _Handler:
 
 
 class MailSink:
+    """Keeps each message it accepts: in `received` or, given a directory, as the next numbered .eml
+    file there (after those an earlier run left), and then not in memory: a mailbox that runs for days
+    would otherwise hold every message it was ever sent."""
+
     def __init__(
         self,
         directory: Path | None = None,
@@ -81,18 +93,22 @@ class MailSink:
         self.delay = 0.0  # seconds before accepting each message
         self.received: list[Received] = []
         self._lock = threading.Lock()
+        self._numbers = itertools.count(1)
         self._controller: Controller | None = None
 
     def keep(self, received: Received) -> None:
         with self._lock:
-            self.received.append(received)
-            number = len(self.received)
-        if self.directory is not None:
-            (self.directory / f"{number:06d}.eml").write_bytes(received.raw)
+            if self.directory is None:
+                self.received.append(received)
+                return
+            number = next(self._numbers)
+        (self.directory / f"{number:06d}.eml").write_bytes(received.raw)
 
     def start(self) -> MailSink:
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            kept = (re.fullmatch(r"(\d+)\.eml", path.name) for path in self.directory.iterdir())
+            self._numbers = itertools.count(max((int(m[1]) for m in kept if m), default=0) + 1)
         options: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
         if self.tls is not None:
             options |= {"ssl_context": self.tls} if self.implicit_tls else {"tls_context": self.tls}
@@ -118,3 +134,52 @@ class MailSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+
+class MailboxProcess:
+    """The embedded default's mailbox, a MailSink keeping .eml files under `directory`, in a process of
+    its own: it accepts every e-mail of the system, which in the launcher's or a benchmark's process
+    would share their interpreter lock (a benchmark's decision watcher among them) and hide its CPU."""
+
+    def __init__(self, directory: Path, log_file: Path | None = None, port: int | None = None) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self._log_file = log_file
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30.0) -> MailboxProcess:
+        output = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115
+        self.process = start_listening(
+            [sys.executable, "-m", "runtime.mailsink", str(self.directory), "--port", str(self.port)],
+            self.port,
+            timeout,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent(),
+        )
+        return self
+
+    def stop(self) -> None:
+        terminate(self.process, grace=10)
+        self.process = None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m runtime.mailsink DIRECTORY [--port N]`: a mailbox until SIGTERM or SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m runtime.mailsink", description=main.__doc__)
+    parser.add_argument("directory", type=Path, help="where each message is kept, as a numbered .eml file")
+    parser.add_argument("--port", type=int, default=None, help="on 127.0.0.1 (default: a free one)")
+    args = parser.parse_args(argv)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stopping.set())
+    sink = MailSink(args.directory, args.port).start()
+    print(f"mailbox: SMTP 127.0.0.1:{sink.port}, messages in {args.directory}", flush=True)
+    try:
+        stopping.wait()
+    finally:
+        sink.stop()
+
+
+if __name__ == "__main__":
+    main()

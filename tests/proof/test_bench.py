@@ -29,7 +29,7 @@ def test_one_run_prints_every_figure_for_every_claim() -> None:
                 rf"    to notification: \d+ claims/s, (\d+) of (\d+) rejections e-mailed,"
                 rf" notice p50 [\d.]+ ms p99 [\d.]+ ms\n"
                 rf"    CPU per claim, ms: auth [\d.]+, eligibility [\d.]+, tariff [\d.]+, claims [\d.]+,"
-                rf" notifications [\d.]+, broker [\d.]+; total [\d.]+",
+                rf" notifications [\d.]+, broker [\d.]+, mail [\d.]+; total [\d.]+",
                 out,
                 re.M,
             )

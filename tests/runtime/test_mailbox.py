@@ -1,0 +1,100 @@
+"""The embedded default's mailbox: an SMTP server in a process of its own that keeps each e-mail as a
+numbered .eml file, after those an earlier run left, and nothing in memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runtime.mailsink import MailboxProcess, MailSink
+from runtime.processes import wait_listening
+from runtime.system import System
+from runtime.tansu import free_port
+
+MESSAGE = b"From: fse@example.mc\r\nTo: assure@example.mc\r\nSubject: essai\r\n\r\nBonjour\r\n"
+
+
+def send(port: int, count: int = 1) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
+        for _ in range(count):
+            client.sendmail("fse@example.mc", ["assure@example.mc"], MESSAGE)
+
+
+def test_the_mailbox_runs_in_its_own_process_and_keeps_files(tmp_path: Path) -> None:
+    mailbox = MailboxProcess(tmp_path / "mail", tmp_path / "mail.log").start()
+    try:
+        assert mailbox.process is not None
+        assert mailbox.process.pid != os.getpid()
+        send(mailbox.port, 2)
+    finally:
+        mailbox.stop()
+    assert sorted(p.name for p in (tmp_path / "mail").iterdir()) == ["000001.eml", "000002.eml"]
+    assert (tmp_path / "mail" / "000002.eml").read_bytes().endswith(b"Bonjour\r\n")
+    assert mailbox.process is None  # stopped: SIGTERM, and it exited
+
+
+def test_a_restarted_mailbox_numbers_after_the_files_it_finds(tmp_path: Path) -> None:
+    directory = tmp_path / "mail"
+    directory.mkdir()
+    (directory / "000007.eml").write_bytes(b"an earlier run's")
+    (directory / "notes.txt").write_text("not a message")
+    sink = MailSink(directory).start()
+    try:
+        send(sink.port)
+    finally:
+        sink.stop()
+    assert (directory / "000007.eml").read_bytes() == b"an earlier run's"
+    assert (directory / "000008.eml").read_bytes().endswith(b"Bonjour\r\n")
+    assert sink.received == []  # kept on disk only: a mailbox that runs for days holds nothing in memory
+
+
+def test_a_mailbox_without_a_directory_keeps_messages_in_memory() -> None:
+    sink = MailSink().start()
+    try:
+        send(sink.port)
+    finally:
+        sink.stop()
+    assert [r.message["Subject"] for r in sink.received] == ["essai"]
+
+
+def test_waiting_for_a_port_stops_when_its_process_exits() -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(RuntimeError, match="exited with 3"):
+        wait_listening(free_port(), gone, timeout=30)
+
+
+def test_waiting_for_a_port_gives_up_after_its_timeout() -> None:
+    silent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with pytest.raises(RuntimeError, match="nothing listened"):
+            wait_listening(free_port(), silent, timeout=0.5)
+    finally:
+        silent.send_signal(signal.SIGKILL)
+        silent.wait()
+
+
+def test_the_system_names_its_mailbox_among_its_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+    monkeypatch.delenv("NOTIFICATIONS_SMTP_HOST", raising=False)
+    system = System.on_free_ports(tmp_path)
+    try:
+        system.start_broker()
+        broker, mailbox = system.broker, system.mail_sink
+        assert broker is not None
+        assert broker.process is not None
+        assert mailbox is not None
+        assert mailbox.process is not None
+        assert system.pids() == {"broker": broker.process.pid, "mail": mailbox.process.pid}
+        assert system.environment("notifications")["NOTIFICATIONS_SMTP_PORT"] == str(mailbox.port)
+        send(mailbox.port)
+    finally:
+        system.stop()
+    assert [p.name for p in (tmp_path / "mail").iterdir()] == ["000001.eml"]

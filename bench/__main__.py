@@ -111,11 +111,12 @@ async def measure(args: argparse.Namespace, system: System) -> None:
             for rate in rates:
                 print(raw_line(f"at {rate:.0f}/s offered", await broker.run(int(rate * args.duration), rate)))
     token = await asyncio.to_thread(log_in, system)
-    pids = system.pids()  # the benchmark's own process (load, watcher) is not counted
+    # The benchmark's own work (load, watcher) is not counted; the mailbox's thread beside it is.
+    pids, threads = system.pids(), system.threads()
 
     def cpu_line(before: tuple[dict[str, float], tuple[int, int, int]], run: Run, quiet: float) -> str:
         processes, ticks = before
-        per_claim = cpu_per_claim(processes, cpu_seconds(pids), run.claims)
+        per_claim = cpu_per_claim(processes, cpu_seconds(pids, threads), run.claims)
         share = machine_share(ticks, machine_ticks())
         when = f"read {quiet:.1f} s after the last decision, once quiet"
         return f"    CPU per claim, ms: {per_claim} ({share}; {when})"
@@ -129,7 +130,7 @@ async def measure(args: argparse.Namespace, system: System) -> None:
         relays' last sends) is counted in that run, not in the next one."""
         _waited, batches = await consumption.settle(consumed)
         heap.freeze()  # the measuring side pauses no more than the services do (runtime.heap)
-        before = cpu_seconds(pids), machine_ticks()
+        before = cpu_seconds(pids, threads), machine_ticks()
         run = await load_run
         quiet, after = await consumption.settle(consumed)
         print(line(f"{label}, intake over {run.intake}", run), flush=True)

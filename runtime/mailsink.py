@@ -1,7 +1,8 @@
 """A small SMTP server (aiosmtpd) that keeps what it receives: the tests' mail server (in memory) and the
-embedded default's mailbox (one .eml file per message under a directory), which runs as a process of its
-own (`MailboxProcess`, `python -m runtime.mailsink`). It can be told to answer 4xx, and to stand for a
-production relay: TLS (STARTTLS required, or implicit) and AUTH with one login."""
+embedded default's mailbox (one .eml file per message under a directory), in a thread of the process
+that starts it or in a process of its own (`MailboxProcess`, `python -m runtime.mailsink`). It can be
+told to answer 4xx, and to stand for a production relay: TLS (STARTTLS required, or implicit) and AUTH
+with one login."""
 
 from __future__ import annotations
 
@@ -121,6 +122,13 @@ class MailSink:
         self._controller.start()
         return self
 
+    @property
+    def thread_id(self) -> int | None:
+        """The native id of the thread that serves SMTP while the sink runs: /proc/<id>/stat gives its
+        CPU times, which the benchmark counts as the mailbox's."""
+        thread = self._controller._thread if self._controller is not None else None
+        return thread.native_id if thread is not None else None
+
     def _authenticate(self, *args: Any) -> AuthResult:
         """aiosmtpd's authenticator (server, session, envelope, mechanism, data): the one login."""
         data = args[-1]
@@ -137,9 +145,8 @@ class MailSink:
 
 
 class MailboxProcess:
-    """The embedded default's mailbox, a MailSink keeping .eml files under `directory`, in a process of
-    its own: it accepts every e-mail of the system, which in the launcher's or a benchmark's process
-    would share their interpreter lock (a benchmark's decision watcher among them) and hide its CPU."""
+    """A mailbox (a MailSink keeping .eml files under `directory`) in a process of its own: what sends
+    to it is measured without it (`python -m bench.delivery`), or runs without the whole system."""
 
     def __init__(self, directory: Path, log_file: Path | None = None, port: int | None = None) -> None:
         self.directory = directory

@@ -1,5 +1,6 @@
-"""The embedded default's mailbox: an SMTP server in a process of its own that keeps each e-mail as a
-numbered .eml file, after those an earlier run left, and nothing in memory."""
+"""The embedded default's mailbox: an SMTP server that keeps each e-mail as a numbered .eml file, after
+those an earlier run left, and nothing in memory; in a thread of the system's process, whose CPU the
+benchmark counts, or in a process of its own."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import signal
 import smtplib
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from bench.stats import cpu_seconds
 from runtime.mailsink import MailboxProcess, MailSink
 from runtime.processes import wait_listening
 from runtime.system import System
@@ -79,9 +82,7 @@ def test_waiting_for_a_port_gives_up_after_its_timeout() -> None:
         silent.wait()
 
 
-def test_the_system_names_its_mailbox_among_its_processes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_system_counts_its_mailbox_by_its_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
     monkeypatch.delenv("NOTIFICATIONS_SMTP_HOST", raising=False)
     system = System.on_free_ports(tmp_path)
@@ -91,10 +92,15 @@ def test_the_system_names_its_mailbox_among_its_processes(
         assert broker is not None
         assert broker.process is not None
         assert mailbox is not None
-        assert mailbox.process is not None
-        assert system.pids() == {"broker": broker.process.pid, "mail": mailbox.process.pid}
+        assert mailbox.thread_id is not None
+        assert mailbox.thread_id != threading.get_native_id()  # it serves SMTP on a thread of its own
+        assert system.pids() == {"broker": broker.process.pid}
+        assert system.threads() == {"mail": mailbox.thread_id}
         assert system.environment("notifications")["NOTIFICATIONS_SMTP_PORT"] == str(mailbox.port)
-        send(mailbox.port)
+        before = cpu_seconds({}, system.threads())["mail"]
+        send(mailbox.port, 300)
+        assert cpu_seconds({}, system.threads())["mail"] > before
     finally:
         system.stop()
-    assert [p.name for p in (tmp_path / "mail").iterdir()] == ["000001.eml"]
+    assert mailbox.thread_id is None
+    assert len(list((tmp_path / "mail").iterdir())) == 300

@@ -148,20 +148,18 @@ class MailboxProcess:
     """A mailbox (a MailSink keeping .eml files under `directory`) in a process of its own: what sends
     to it is measured without it (`python -m bench.delivery`), or runs without the whole system."""
 
-    def __init__(self, directory: Path, log_file: Path | None = None, port: int | None = None) -> None:
+    def __init__(self, directory: Path, port: int | None = None) -> None:
         self.directory = directory
         self.port = port or free_port()
-        self._log_file = log_file
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30.0) -> MailboxProcess:
-        output = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115
+        """Started, once it listens; what goes wrong in it shows on this process's standard error."""
         self.process = start_listening(
             [sys.executable, "-m", "runtime.mailsink", str(self.directory), "--port", str(self.port)],
             self.port,
             timeout,
-            stdout=output,
-            stderr=subprocess.STDOUT,
+            stdout=subprocess.DEVNULL,
             preexec_fn=die_with_parent(),
         )
         return self

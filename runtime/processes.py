@@ -1,5 +1,6 @@
 """Child processes that never outlive the process that started them (a killed test run or launcher
-leaves no broker or service behind)."""
+leaves no broker or service behind); one that serves a port, started and waited for until it listens,
+and stopped."""
 
 from __future__ import annotations
 

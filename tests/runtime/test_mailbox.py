@@ -30,7 +30,7 @@ def send(port: int, count: int = 1) -> None:
 
 
 def test_the_mailbox_runs_in_its_own_process_and_keeps_files(tmp_path: Path) -> None:
-    mailbox = MailboxProcess(tmp_path / "mail", tmp_path / "mail.log").start()
+    mailbox = MailboxProcess(tmp_path / "mail").start()
     try:
         assert mailbox.process is not None
         assert mailbox.process.pid != os.getpid()

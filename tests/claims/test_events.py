@@ -11,6 +11,7 @@ from services.claims.adapters.changes import ChangeSignal
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.domain.model import Status
 from tests.claims.conftest import Claims, claim_body
+from tests.helpers import eventually
 
 
 async def test_a_claims_stream_replays_its_changes_and_ends_after_the_final_one(claims: Claims) -> None:
@@ -48,7 +49,18 @@ async def test_a_claims_stream_replays_its_changes_and_ends_after_the_final_one(
 
 async def test_the_signal_wakes_every_waiting_stream() -> None:
     signal = ChangeSignal()
-    waiting = [asyncio.create_task(signal.wait(60)) for _ in range(3)]
-    await asyncio.sleep(0)
+    started = 0
+
+    async def stream() -> bool:
+        nonlocal started
+        started += 1  # and in the same step, with no await between, the wait takes the signal's event
+        return await signal.wait(60)
+
+    waiting = [asyncio.create_task(stream()) for _ in range(3)]
+
+    async def all_waiting() -> bool:
+        return started == 3
+
+    await eventually(all_waiting, timeout=10, interval=0.01)
     signal.notify()
     assert await asyncio.gather(*waiting) == [True, True, True]

@@ -170,11 +170,10 @@ async def stored(claims: Claims, references: list[str]) -> set[str]:
         return {reference for reference in references if await repository.get(reference) is not None}
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the query plan read is SQLite's
 async def test_sqlite_finds_what_to_purge_through_the_time_of_receipt(
     claims: Claims, database_url: str
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the query plan read here is SQLite's")
     values = {"cutoff": "2026-01-01T00:00:00+00:00", "limit": 1000}
     async with claims.runtime.sessions() as session:
         plan = await sqlite_plan(session, OLDEST_EXPIRED, values)

@@ -6,7 +6,6 @@ services cannot hand their partitions to the session system's instances of the s
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -28,11 +27,14 @@ DOWNSTREAM = ("eligibility", "tariff")
 
 @pytest.fixture(scope="module")
 def own_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
-    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
-        pytest.skip("needs its own embedded broker; KAFKA_BOOTSTRAP_SERVERS names a shared one")
     running = System.on_free_ports(Path(tmp_path_factory.mktemp("resilience")), extra_env={"FSE_DEMO": "1"})
     try:
-        running.start()
+        with pytest.MonkeyPatch.context() as environment:
+            # Its own embedded broker even where KAFKA_BOOTSTRAP_SERVERS names a shared one: only the
+            # start reads it, and the services (restarts included) are given this system's broker.
+            environment.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)
+            running.start()
+        assert running.broker is not None
         yield running
     finally:
         running.stop()

@@ -52,12 +52,11 @@ async def test_a_batch_reads_exactly_the_wanted_households_however_their_keys_cr
     assert (other.value, shared) not in together
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the query plan read is SQLite's
 @pytest.mark.parametrize("statement", READS, ids=["households", "members", "periods", "colours", "approvals"])
 async def test_sqlite_reads_a_batchs_households_through_the_tables_keys(
     uow: UnitOfWork, database_url: str, statement: Select[Any]
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the query plan read here is SQLite's")
     keys = {"funds": ["CAMTI", "CCSS"], "matricules": [str(n) for n in range(100001, 100014)]}
     async with uow() as unit:
         plan = await sqlite_plan(unit.session, statement, keys)

@@ -5,7 +5,6 @@ benchmark counts, or in a process of its own."""
 from __future__ import annotations
 
 import os
-import signal
 import smtplib
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 
 from bench.stats import cpu_seconds
 from runtime.mailsink import MailboxProcess, MailSink
-from runtime.processes import wait_listening
+from runtime.processes import terminate, wait_listening
 from runtime.system import System
 from runtime.tansu import free_port
 
@@ -73,13 +72,16 @@ def test_waiting_for_a_port_stops_when_its_process_exits() -> None:
 
 
 def test_waiting_for_a_port_gives_up_after_its_timeout() -> None:
-    silent = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        with pytest.raises(RuntimeError, match="nothing listened"):
-            wait_listening(free_port(), silent, timeout=0.5)
-    finally:
-        silent.send_signal(signal.SIGKILL)
-        silent.wait()
+    # Alive and listening nowhere: it reads its standard input, which stays open until the end.
+    with subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    ) as silent:
+        try:
+            with pytest.raises(RuntimeError, match="nothing listened"):
+                wait_listening(free_port(), silent, timeout=0.5)
+            assert silent.poll() is None  # still running: the timeout, not its exit, ended the wait
+        finally:
+            terminate(silent)
 
 
 def test_the_system_counts_its_mailbox_by_its_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

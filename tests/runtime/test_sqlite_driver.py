@@ -15,7 +15,6 @@ from sqlalchemy import Column, Integer, MetaData, Table, event, insert, select
 from sqlalchemy.exc import OperationalError
 
 from runtime import db
-from tests.helpers import eventually
 
 metadata = MetaData()
 items = Table("items", metadata, Column("id", Integer, primary_key=True))
@@ -150,29 +149,27 @@ async def test_waiting_for_another_process_write_lock_leaves_the_loop_running(tm
             await connection.run_sync(metadata.create_all)
         other = sqlite3.connect(path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another process's writer holds the lock
-        ticks = 0
-
-        async def tick() -> None:
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.01)
+        sessions = db.sessions(engine)
+        asked = asyncio.Event()
 
         async def write() -> None:
-            async with db.sessions(engine).writing() as session:
+            asked.set()
+            async with sessions.writing() as session:
                 await session.execute(insert(items), {"id": 7})
 
-        async def ticked(than: int) -> bool:
-            return ticks > than
+        async def read() -> list[int]:
+            async with sessions() as session:
+                return list((await session.execute(select(items.c.id))).scalars().all())
 
         writer = asyncio.create_task(write())
-        ticker = asyncio.create_task(tick())
-        await eventually(lambda: ticked(5))  # the loop goes on...
-        assert not writer.done()  # ...while the writer waits for the lock
+        await asyncio.wait_for(asked.wait(), 10)  # the writer has asked for the lock...
+        # ...and while it waits, the loop serves a reader: a wait on the loop's thread would hold it
+        # for the whole busy timeout (30 s), and then fail the writer.
+        assert await asyncio.wait_for(read(), 10) == []
+        assert not writer.done()
         other.execute("COMMIT")
         other.close()
         await asyncio.wait_for(writer, 30)
-        ticker.cancel()
         async with engine.connect() as connection:
             assert (await connection.execute(select(items.c.id))).scalars().all() == [7]
     finally:

@@ -94,15 +94,15 @@ class System:
         return {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(self.mail_sink.port)}
 
     def start_service(self, service: str) -> None:
-        log = open(self.data_dir / "logs" / f"{service}.log", "ab")  # noqa: SIM115
-        self.processes[service] = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", f"services.{service}"],
-            env=self.environment(service),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_parent(),
-        )
+        with open(self.data_dir / "logs" / f"{service}.log", "ab") as log:  # the child keeps its own copy
+            self.processes[service] = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", f"services.{service}"],
+                env=self.environment(service),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent(),
+            )
 
     def wait_healthy(self, services: tuple[str, ...] | None = None, timeout: float = 90.0) -> None:
         pending = set(services or self.services)

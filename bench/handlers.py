@@ -18,47 +18,29 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
-from aiokafka.structs import ConsumerRecord
 from sqlalchemy import func, select
 
 from bench.harness import claim, submission
-from bench.inprocess import Cost, Meter, report
+from bench.inprocess import Cost, Meter, Record, event, feed, record, report
 from contracts import topics
 from contracts.common import CardColour, ClaimContent, Nomenclature
 from contracts.eligibility import EligibilityCheckedV1
-from contracts.envelope import Envelope, Payload
+from contracts.envelope import Envelope
 from contracts.registry import model_for, parse
 from contracts.tariff import ClaimPricedV1, PricedLine
 from runtime import db, loop
 from runtime.keys import auth_private_key, ensure_dev_keys
-from runtime.messaging.consumer import Consumer
 from runtime.security import Actor, Role, issue_token
 from runtime.service import Runtime, build_app
 from services.claims.adapters.orm import claims as claims_table
 from services.claims.adapters.orm import messaging
 from services.claims.bootstrap import definition
 from services.claims.settings import Settings
-
-Record: TypeAlias = ConsumerRecord[bytes, bytes]
-
-
-def record(topic: str, offset: int, key: bytes, value: bytes) -> Record:
-    """As the consumer is handed it: the outbox relay's ce_type header names the event type."""
-    headers = [("ce_type", Envelope.model_validate_json(value).type.encode())]
-    return ConsumerRecord(
-        topic, 0, offset, int(time.time() * 1000), 0, key, value, None, len(key), len(value), headers
-    )
-
-
-def event(payload: Payload, subject: str, offset: int) -> Record:
-    value = Envelope.wrap(payload, source="bench/handlers", subject=subject).model_dump_json().encode()
-    return record(payload.topic, offset, subject.encode(), value)
 
 
 def token(data_dir: Path) -> str:
@@ -106,14 +88,6 @@ def priced(received: dict[str, Any], offset: int) -> Record:
         paid_to_professional=paid,
     )
     return event(payload, data["reference"], offset)
-
-
-async def feed(consumer: Consumer, records: list[Record], batch: int) -> Cost:
-    """What `consumer` spends an event to process `records`, `batch` at a time."""
-    meter = Meter()
-    for first in range(0, len(records), batch):
-        await consumer.process(records[first : first + batch])
-    return meter.cost(len(records))
 
 
 def read_only(records: list[Record]) -> Cost:

@@ -1,7 +1,7 @@
 """What a piece of a service costs in this process, for the in-process benchmarks (`bench.handlers`,
 `bench.delivery`): CPU time, bytes written and elapsed time a unit of work (an event, an e-mail),
 and their table over several runs (best and median CPU: on a busy shared machine the best run is the
-one least disturbed)."""
+one least disturbed); events as a consumer is handed them, fed to it in batches."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
+
+from aiokafka.structs import ConsumerRecord
+
+from contracts.envelope import Envelope, Payload
+from runtime.messaging.consumer import Consumer
+
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 @dataclass(frozen=True)
@@ -52,3 +60,24 @@ def report(runs: list[dict[str, Cost]], unit: str, out: Callable[[str], None] = 
         size = "n/a" if None in sizes else f"{statistics.median(s for s in sizes if s is not None):.0f}"
         elapsed = statistics.median(run[step].elapsed * 1e6 for run in runs)
         out(f"{step:22} {min(cpu):9.1f} {statistics.median(cpu):9.1f}   {size:>13}   {elapsed:10.0f}")
+
+
+def record(topic: str, offset: int, key: bytes, value: bytes) -> Record:
+    """As the consumer is handed it: the outbox relay's ce_type header names the event type."""
+    headers = [("ce_type", Envelope.model_validate_json(value).type.encode())]
+    return ConsumerRecord(
+        topic, 0, offset, int(time.time() * 1000), 0, key, value, None, len(key), len(value), headers
+    )
+
+
+def event(payload: Payload, subject: str, offset: int, source: str = "bench") -> Record:
+    value = Envelope.wrap(payload, source=source, subject=subject).model_dump_json().encode()
+    return record(payload.topic, offset, subject.encode(), value)
+
+
+async def feed(consumer: Consumer, records: list[Record], batch: int) -> Cost:
+    """What `consumer` spends an event to process `records`, `batch` at a time."""
+    meter = Meter()
+    for first in range(0, len(records), batch):
+        await consumer.process(records[first : first + batch])
+    return meter.cost(len(records))

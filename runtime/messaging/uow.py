@@ -100,7 +100,7 @@ class Unit:
     async def part(self) -> AsyncIterator[None]:
         """A part of this unit that fails alone: on an error its writes (a savepoint, its deferred
         statements run inside it), its appended rows, the events it emitted and its after-commit actions
-        are undone, and the rest of the unit stands."""
+        are undone, what the unit prefetched is forgotten (read again), and the rest of the unit stands."""
         await self.write_deferred()  # what the unit deferred before the part is not the part's
         marks = len(self._outbox), len(self._appended), len(self._after)
         try:
@@ -112,6 +112,7 @@ class Unit:
             del self._appended[marks[1] :]
             del self._after[marks[2] :]
             self._deferred.clear()
+            self.prefetched.clear()  # what the part marked there as written is not: read it again
             raise
 
     @property

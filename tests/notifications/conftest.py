@@ -68,9 +68,11 @@ class Harness:
 
     def _subscriptions(self, runtime: Runtime) -> list[Subscription]:
         handlers: dict[type[Payload], Any] = {}
+        prefetch: dict[type[Payload], Any] = {}
         for subscription in definition(self.settings).subscriptions(runtime):
             handlers.update(subscription.handlers)
-        return [Subscription(self.inputs, self.group, handlers)]
+            prefetch.update(subscription.prefetch)
+        return [Subscription(self.inputs, self.group, handlers, prefetch=prefetch)]
 
     async def start(self) -> None:
         service = dataclasses.replace(definition(self.settings), subscriptions=self._subscriptions)

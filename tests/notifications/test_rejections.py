@@ -7,10 +7,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from contracts.claims import Notify
+from contracts import topics
+from contracts.claims import ClaimRejectedV1, Notify
+from contracts.envelope import Envelope, Payload
 from runtime.mailsink import MailSink
 from services.notifications.adapters.orm import deliveries, notices
-from tests.helpers import eventually
+from services.notifications.entrypoints.stream import subscriptions
+from services.notifications.service_layer.contacts import (
+    on_insured_contact_changed,
+    on_practitioner_activated,
+)
+from tests.helpers import eventually, statements_sent
 from tests.notifications import events
 from tests.notifications.conftest import Harness
 
@@ -113,3 +120,64 @@ async def _all_of(rows: Any, count: int) -> list[Any] | None:
 
 async def _first(items: Any) -> Any:
     return next(iter(items), None)
+
+
+def wrap(payload: Payload, subject: str) -> Envelope:
+    return Envelope.wrap(payload, source="test", subject=subject)
+
+
+async def test_a_run_of_rejections_reads_and_writes_its_notices_at_once(service: Harness) -> None:
+    """As the consumer calls them: the subscription's prefetch for the run, then each event. The run
+    reads its notices, the insured's contacts and the professionals' addresses in one statement each,
+    and writes its new notices and their e-mails in one statement each; a rejection whose notice exists
+    (from an earlier batch, or earlier in the run under another event id) gets none."""
+    [subscription] = [s for s in subscriptions(service.runtime) if s.topic == topics.CLAIMS]
+    prefetch, handle = subscription.prefetch[ClaimRejectedV1], subscription.handlers[ClaimRejectedV1]
+    known, earlier = events.contact("300001", "anne.roux@example.org"), events.rejected("300001")
+    activated = events.activated("prt-run", "dr.run@example.org")
+    async with service.runtime.uow() as unit:
+        await on_insured_contact_changed(unit, wrap(known, "300001"), known)
+        await on_practitioner_activated(unit, wrap(activated, "prt-run"), activated)
+        await handle(unit, wrap(earlier, "300001"), earlier)
+    to_insured, unreachable = events.rejected("300001"), events.rejected("300002")
+    to_professional = events.rejected("300003", Notify.PROFESSIONAL, practitioner_id="prt-run")
+    run = [to_insured, earlier, unreachable, to_professional, to_insured]
+
+    with statements_sent() as sent:
+        async with service.runtime.uow() as unit:
+            await prefetch(unit, run)
+            for event in run:
+                await handle(unit, wrap(event, event.matricule), event)
+
+    def sent_to(table: str) -> list[Any]:  # the reads of `table` alone (not the delivery task's join)
+        return [
+            rows
+            for sql, rows in sent
+            if sql.startswith("SELECT") and f"FROM {table} WHERE" in " ".join(sql.split())
+        ]
+
+    assert len(sent_to("notices")) == len(sent_to("insured_contacts")) == len(sent_to("practitioners")) == 1
+    inserted = {
+        table: [rows for sql, rows in sent if sql.startswith(f"INSERT INTO {table} ")]
+        for table in ("notices", "deliveries")
+    }
+    assert [len(rows) for rows in inserted["notices"]] == [3]  # one statement: the run's three new ones
+    assert [len(rows) for rows in inserted["deliveries"]] == [2]
+    rows = await notice_rows(service, *(f"rejection:{e.reference}" for e in run))
+    assert sorted((row.recipient, row.status) for row in rows) == [
+        ("insured:CCSS:300001:0", "pending"),
+        ("insured:CCSS:300001:0", "pending"),
+        ("insured:CCSS:300002:0", "undeliverable"),
+        ("practitioner:prt-run", "pending"),
+    ]
+    async with service.runtime.sessions() as session:
+        addresses = await session.execute(
+            select(deliveries.c.notice_key, deliveries.c.address).where(
+                deliveries.c.notice_key.in_([f"rejection:{e.reference}" for e in run])
+            )
+        )
+        assert {row.notice_key: row.address for row in addresses} == {
+            f"rejection:{earlier.reference}": "anne.roux@example.org",
+            f"rejection:{to_insured.reference}": "anne.roux@example.org",
+            f"rejection:{to_professional.reference}": "dr.run@example.org",
+        }

@@ -1,5 +1,6 @@
-"""`python -m bench.delivery`: the delivery task sends every pending e-mail once to a real SMTP server
-in a child process and records it (it refuses to print figures otherwise), with a figure for each step."""
+"""`python -m bench.delivery`: the consumer records a notice for every rejection, and the delivery task
+sends each e-mail once to a real SMTP server in a child process and records it (it refuses to print
+figures otherwise), with a figure for each step."""
 
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ from bench.inprocess import report
 async def test_every_email_is_received_once_and_each_step_has_its_figures(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    figures = await one_run(emails=60, keys=data_dir)  # more than a pass of the worker (50)
+    figures = await one_run(emails=60, batch=25, keys=data_dir)  # more than a pass of the worker (50)
 
-    assert list(figures) == ["compose only", "delivery"]
+    assert list(figures) == ["ClaimRejected", "compose only", "delivery"]
     assert figures["delivery"].cpu > figures["compose only"].cpu > 0  # sending composes, and more
     assert figures["compose only"].written == 0
     written = figures["delivery"].written
     assert written is not None
     assert written >= 4096  # at least a page of WAL an e-mail: each one is recorded as it is sent
+    recorded = figures["ClaimRejected"].written
+    assert recorded is not None
+    assert recorded >= 4096 / 25  # at least a page of WAL a batch
     report([figures], "an e-mail")
     printed = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
-    assert [line[0] for line in printed] == ["compose", "delivery"]
+    assert [line[0] for line in printed] == ["ClaimRejected", "compose", "delivery"]

@@ -250,7 +250,9 @@ async def test_deferred_statements_of_an_undone_part_are_never_run(setup: Setup)
         with pytest.raises(ValueError, match="undone"):
             async with unit.part():
                 unit.defer(setup.rows.insert(), {"n": 2})
+                unit.prefetched["rows"] = {2: "written"}  # as a repository marks what it added
                 raise ValueError("undone")
+        assert unit.prefetched == {}  # the mark went with the row: whoever asks reads again
         async with unit.part():
             unit.defer(setup.rows.insert(), {"n": 3})
     rows, _keys = await setup.stored()

@@ -9,11 +9,13 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from runtime.messaging.uow import Unit
 from services.notifications.adapters.orm import deliveries, notices
 from services.notifications.domain.notices import Notice
 
 # Built once: a statement built per call costs about as much again as running it.
 _EXISTS = select(notices.c.key).where(notices.c.key == bindparam("key"))
+_EXISTING = select(notices.c.key).where(notices.c.key.in_(bindparam("keys", expanding=True)))
 _ADD = notices.insert()
 _ADD_DELIVERY = deliveries.insert()
 _DUE = (
@@ -51,15 +53,39 @@ _NOTICE_SENT = (  # once none of its deliveries is pending
 
 
 class NoticeRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    """Reads and the delivery task's writes on any session; a notice and its e-mails are added within a
+    unit of work (`of`), and go to the database together with the rest of the unit's: the notices before
+    this repository's next read of them (`Unit.defer`), the e-mails at commit (`Unit.append`: nothing
+    reads them before). A run of events asks which of its notices exist in one statement (`prefetch`)."""
+
+    def __init__(self, session: AsyncConnection, unit: Unit | None = None) -> None:
         self.session = session
+        self._unit = unit
+
+    @classmethod
+    def of(cls, unit: Unit) -> NoticeRepository:
+        return cls(unit.session, unit)
+
+    async def prefetch(self, keys: Sequence[str]) -> None:
+        """Which of `keys` exist, read in one statement, for `exists` within this unit to answer from."""
+        if self._unit is None or not keys:
+            return
+        await self._unit.write_deferred()
+        found = set((await self.session.execute(_EXISTING, {"keys": list(keys)})).scalars())
+        self._unit.prefetched.setdefault(_EXISTING, {}).update({key: key in found for key in keys})
 
     async def exists(self, key: str) -> bool:
+        known = self._unit.prefetched.get(_EXISTING, {}) if self._unit is not None else {}
+        if key in known:
+            return bool(known[key])
+        if self._unit is not None:
+            await self._unit.write_deferred()  # a notice this unit added is read as written
         found = await self.session.execute(_EXISTS, {"key": key})
         return found.first() is not None
 
     async def add(self, notice: Notice, status: str, now: datetime) -> None:
-        await self.session.execute(
+        unit = self._writing()
+        unit.defer(
             _ADD,
             {
                 "key": notice.key,
@@ -72,12 +98,11 @@ class NoticeRepository:
                 "created_at": now,
             },
         )
+        unit.prefetched.setdefault(_EXISTING, {})[notice.key] = True
 
-    async def add_delivery(
-        self, key: str, notice_key: str, address: str, message_id: str, now: datetime
-    ) -> None:
-        await self.session.execute(
-            _ADD_DELIVERY,
+    def add_delivery(self, key: str, notice_key: str, address: str, message_id: str, now: datetime) -> None:
+        self._writing().append(
+            deliveries,
             {
                 "key": key,
                 "notice_key": notice_key,
@@ -89,6 +114,11 @@ class NoticeRepository:
                 "created_at": now,
             },
         )
+
+    def _writing(self) -> Unit:
+        if self._unit is None:
+            raise RuntimeError("notices are added within a unit of work: NoticeRepository.of(unit)")
+        return self._unit
 
     async def due(self, now: datetime, limit: int, lock: bool) -> Sequence[Any]:
         """Pending deliveries whose time has come, oldest first (locked, skipping locked ones, when

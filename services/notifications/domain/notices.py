@@ -67,6 +67,11 @@ def _family(reason_code: str) -> str:
     return "approval" if reason_code in APPROVAL else "other"
 
 
+def rejection_key(event: ClaimRejectedV1) -> str:
+    """One notice per rejected claim, whatever the redeliveries."""
+    return f"rejection:{event.reference}"
+
+
 def rejection_notice(event: ClaimRejectedV1) -> Notice:
     if event.notify is Notify.PROFESSIONAL:
         recipient = f"practitioner:{event.practitioner_id}"
@@ -75,7 +80,7 @@ def rejection_notice(event: ClaimRejectedV1) -> Notice:
         recipient = f"insured:{event.fund.value}:{event.matricule}:{event.beneficiary_rank}"
         action = INSURED_ACTIONS[_family(event.reason_code)]
     return Notice(
-        key=f"rejection:{event.reference}",
+        key=rejection_key(event),
         audience=event.notify.value,
         recipient=recipient,
         subject=f"Feuille de soins {event.reference} rejetée",

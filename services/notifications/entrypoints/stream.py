@@ -16,7 +16,7 @@ from services.notifications.service_layer.contacts import (
     on_practitioner_activated,
     on_practitioner_deactivated,
 )
-from services.notifications.service_layer.rejections import on_claim_rejected
+from services.notifications.service_layer.rejections import on_claim_rejected, prefetch_rejected
 from services.notifications.service_layer.statements import on_payment_issued
 
 
@@ -28,7 +28,13 @@ def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     embedded broker pays for at every fetch."""
     group = runtime.settings.service_name
     return [
-        Subscription(topics.CLAIMS, group, {ClaimRejectedV1: on_claim_rejected}, background=True),
+        Subscription(
+            topics.CLAIMS,
+            group,
+            {ClaimRejectedV1: on_claim_rejected},
+            background=True,
+            prefetch={ClaimRejectedV1: prefetch_rejected},
+        ),
         Subscription(topics.PAYMENTS, group, {PaymentIssuedV1: on_payment_issued}, background=True),
         Subscription(
             topics.RIGHTS_FEED, group, {InsuredContactChangedV1: on_insured_contact_changed}, background=True

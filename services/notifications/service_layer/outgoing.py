@@ -24,7 +24,7 @@ async def record_notice(
 ) -> bool:
     """Store `notice` and one delivery per addressed channel (named by its role: "to", "insurer", a
     practitioner id); False when the notice already exists (a redelivered event)."""
-    repository = NoticeRepository(unit.session)
+    repository = NoticeRepository.of(unit)
     if await repository.exists(notice.key):
         return False
     now = datetime.now(UTC)
@@ -32,7 +32,7 @@ async def record_notice(
     await repository.add(notice, "pending" if addressed else "undeliverable", now)
     for role, address in addressed:
         key = f"{notice.key}:{role}"
-        await repository.add_delivery(key, notice.key, address, message_id(key, MESSAGE_ID_DOMAIN), now)
+        repository.add_delivery(key, notice.key, address, message_id(key, MESSAGE_ID_DOMAIN), now)
     if not addressed:
         refusal = next((c.refusal for _, c in channels if c.refusal), "aucun destinataire")
         unit.emit(

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
-from sqlalchemy import Select, event
+from sqlalchemy import Select, Update, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -122,7 +122,9 @@ def statements_sent() -> Iterator[list[tuple[str, Any]]]:
         event.remove(Engine, "before_cursor_execute", noted)
 
 
-async def sqlite_plan(session: AsyncConnection, statement: Select[Any], values: dict[str, Any]) -> list[str]:
+async def sqlite_plan(
+    session: AsyncConnection, statement: Select[Any] | Update, values: dict[str, Any]
+) -> list[str]:
     """SQLite's query plan for `statement` with `values` (EXPLAIN QUERY PLAN), a line a step: "SEARCH
     <table> USING INDEX ..." reads through an index, "SCAN <table>" reads the whole table."""
 

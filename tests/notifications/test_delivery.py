@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from contracts.claims import ClaimRejectedV1
 from runtime.mailsink import MailSink
+from services.notifications.adapters import notices as repository
 from services.notifications.adapters.orm import deliveries
-from tests.helpers import eventually
+from tests.helpers import eventually, sqlite_plan
 from tests.notifications import events
 from tests.notifications.conftest import Harness
 
@@ -110,3 +111,18 @@ async def test_a_restart_in_the_middle_loses_nothing(durable_service: Harness, m
 
 async def _errors_seen(service: Harness, error: str) -> bool:
     return any(row.last_error == error for row in await delivery_rows(service))
+
+
+async def test_a_notice_is_found_sent_through_its_own_emails_alone(service: Harness) -> None:
+    """Whether a notice has an e-mail still pending is read through the notice's own e-mails, never by
+    walking every pending e-mail (SQLite picked the due index for the status; each e-mail sent then
+    read the whole backlog)."""
+    params = {"notice": "rejection:x", "now": None}
+    async with service.runtime.sessions() as session:
+        plan = await sqlite_plan(session, repository._NOTICE_SENT, params)
+
+    assert any("notices USING INDEX" in line for line in plan), plan
+    assert any(
+        "deliveries USING INDEX ix_deliveries_notice_status (notice_key=? AND status=?)" in line
+        for line in plan
+    ), plan

@@ -29,7 +29,7 @@ deliveries = Table(
     "deliveries",
     metadata,
     Column("key", String(160), primary_key=True),
-    Column("notice_key", String(120), nullable=False, index=True),
+    Column("notice_key", String(120), nullable=False),
     Column("message_id", String(100), nullable=False, unique=True),
     Column("address", EncryptedText, nullable=False),
     Column("status", String(16), nullable=False),
@@ -39,6 +39,9 @@ deliveries = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
+    # A notice's e-mails still pending (whether it is sent): through its own e-mails, never the due index,
+    # which SQLite otherwise picks for the status and walks every pending e-mail with.
+    Index("ix_deliveries_notice_status", "notice_key", "status"),
 )
 
 insured_contacts = Table(

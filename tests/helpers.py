@@ -130,9 +130,15 @@ async def sqlite_plan(
 
     def explain(connection: Any) -> list[str]:
         expanded = statement.compile(dialect=connection.dialect).construct_expanded_state(values)
-        found = connection.exec_driver_sql(
-            f"EXPLAIN QUERY PLAN {expanded.statement}", expanded.positional_parameters
-        )
-        return [str(row[3]) for row in found]
+        return _plan(connection, expanded.statement, expanded.positional_parameters)
 
     return await session.run_sync(explain)
+
+
+async def sqlite_plan_as_sent(session: AsyncConnection, sql: str, parameters: Any) -> list[str]:
+    """`sqlite_plan` of a statement as it was sent (`statements_sent`)."""
+    return await session.run_sync(lambda connection: _plan(connection, sql, parameters))
+
+
+def _plan(connection: Any, sql: str, parameters: Any) -> list[str]:
+    return [str(row[3]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]

@@ -13,15 +13,17 @@ from hypothesis import strategies as st
 
 from contracts.common import ClaimContent
 from runtime.security import Actor, Role
-from services.claims.adapters.history import OLDEST_EXPIRED, changes_of, purge_claims_before
+from services.claims.adapters.forms import forms_of
+from services.claims.adapters.history import OLDEST_EXPIRED, changes_of, page_of_history, purge_claims_before
+from services.claims.adapters.payments import payments_of
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.adapters.signing import receipt_signer
-from services.claims.domain.history import months_before, retention_cutoff
+from services.claims.domain.history import HistoryFilter, months_before, retention_cutoff
 from services.claims.domain.model import Status
 from services.claims.service_layer.intake import receive_claim
 from services.claims.service_layer.retention import purge_expired
 from tests.claims.conftest import Claims, claim_body
-from tests.helpers import sqlite_plan
+from tests.helpers import sqlite_plan, sqlite_plan_as_sent, statements_sent
 
 DOCTOR = Actor("prt-h", Role.PRACTITIONER, "prt-h", "sid", 0)
 
@@ -179,6 +181,30 @@ async def test_sqlite_finds_what_to_purge_through_the_time_of_receipt(
         plan = await sqlite_plan(session, OLDEST_EXPIRED, values)
 
     assert plan == ["SEARCH claims USING INDEX ix_claims_received_at (received_at<?)"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the query plan read is SQLite's
+async def test_sqlite_reads_a_page_of_a_practitioners_lists_newest_first_through_an_index(
+    claims: Claims, database_url: str
+) -> None:
+    """A page of the history, of the forms or of the payments reads the practitioner's rows in order
+    through an index: never all their rows of the year, read and sorted for each page."""
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    async with claims.runtime.sessions() as session:
+        with statements_sent() as sent:
+            await page_of_history(session, HistoryFilter("prt-1", status="accepted"), since, 50, 0)
+            await forms_of(session, "prt-1", None, 50, 0)
+            await payments_of(session, "prt-1", 50, 0)
+        plans = [await sqlite_plan_as_sent(session, sql, parameters) for sql, parameters in sent]
+
+    assert plans == [
+        [
+            "SEARCH claims USING INDEX ix_claims_practitioner_received (practitioner_id=? AND received_at>?)",
+            "USE TEMP B-TREE FOR RIGHT PART OF ORDER BY",  # the reference, among claims of one instant
+        ],
+        ["SEARCH forms USING INDEX ix_forms_practitioner_created (practitioner_id=?)"],
+        ["SEARCH payments USING INDEX ix_payments_practitioner_paid (practitioner_id=?)"],
+    ]
 
 
 def test_the_cutoff_is_midnight_in_monaco_twelve_months_back() -> None:

@@ -4,6 +4,7 @@ SQLite and on PostgreSQL. Every attempt is published: NotificationSent or Notifi
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -126,3 +127,16 @@ async def test_a_notice_is_found_sent_through_its_own_emails_alone(service: Harn
         "deliveries USING INDEX ix_deliveries_notice_status (notice_key=? AND status=?)" in line
         for line in plan
     ), plan
+
+
+async def test_the_due_emails_are_read_in_the_order_they_are_sent_without_sorting(service: Harness) -> None:
+    """The e-mails of a pass come oldest first straight from the due index (the e-mails of one unit of
+    work share a time, and were sorted by key each pass)."""
+    params = {"now": datetime.now(UTC), "limit": 50}
+    async with service.runtime.sessions() as session:
+        plan = await sqlite_plan(session, repository._DUE, params)
+
+    assert plan == [
+        "SEARCH deliveries USING INDEX ix_deliveries_due (status=? AND next_attempt_at<?)",
+        "SEARCH notices USING INDEX sqlite_autoindex_notices_1 (key=?)",
+    ]

@@ -5,6 +5,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -25,7 +26,7 @@ claims = Table(
     "claims",
     metadata,
     Column("reference", String(40), primary_key=True),
-    Column("practitioner_id", String(64), nullable=False, index=True),
+    Column("practitioner_id", String(64), nullable=False),
     Column("entered_by", String(64), nullable=False),
     Column("submission_id", String(64), nullable=False),
     Column("fund", String(8), nullable=False),
@@ -44,6 +45,8 @@ claims = Table(
     Column("patient_fingerprint", LargeBinary(32), index=True),
     Column("cancelled_by", String(64)),
     UniqueConstraint("practitioner_id", "submission_id", name="uq_claims_submission"),
+    # The history, newest first: a page reads its rows in order, not every claim of the twelve months.
+    Index("ix_claims_practitioner_received", "practitioner_id", "received_at"),
 )
 
 # Every change of a claim's status, in order: what the server-sent event streams replay and follow.
@@ -63,11 +66,12 @@ payments = Table(
     "payments",
     metadata,
     Column("payment_id", String(64), primary_key=True),
-    Column("practitioner_id", String(64), nullable=False, index=True),
+    Column("practitioner_id", String(64), nullable=False),
     Column("fund", String(8), nullable=False),
     Column("paid_at", UtcDateTime, nullable=False),
     Column("total", Numeric(12, 2), nullable=False),
     Column("claims", EncryptedJSON, nullable=False),
+    Index("ix_payments_practitioner_paid", "practitioner_id", "paid_at"),  # newest first
 )
 
 # The three forms: sick-leave prescription (IT), ETM request, invalidity admission.
@@ -76,7 +80,7 @@ forms = Table(
     metadata,
     Column("reference", String(40), primary_key=True),
     Column("kind", String(16), nullable=False),
-    Column("practitioner_id", String(64), nullable=False, index=True),
+    Column("practitioner_id", String(64), nullable=False),
     Column("entered_by", String(64), nullable=False),
     Column("submission_id", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -85,4 +89,5 @@ forms = Table(
     Column("medical", EncryptedJSON, nullable=False),
     Column("digest", String(80), nullable=False),
     UniqueConstraint("practitioner_id", "submission_id", name="uq_forms_submission"),
+    Index("ix_forms_practitioner_created", "practitioner_id", "created_at"),  # a page, newest first
 )

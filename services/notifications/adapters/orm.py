@@ -38,7 +38,7 @@ deliveries = Table(
     Column("last_error", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
-    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_due", "status", "next_attempt_at", "key"),  # in the order they are sent
     # A notice's e-mails still pending (whether it is sent): through its own e-mails, never the due index,
     # which SQLite otherwise picks for the status and walks every pending e-mail with.
     Index("ix_deliveries_notice_status", "notice_key", "status"),

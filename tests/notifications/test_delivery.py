@@ -14,7 +14,7 @@ from contracts.claims import ClaimRejectedV1
 from runtime.mailsink import MailSink
 from services.notifications.adapters import notices as repository
 from services.notifications.adapters.orm import deliveries
-from tests.helpers import eventually, sqlite_plan
+from tests.helpers import eventually, sqlite_plan, sqlite_plan_as_sent, statements_sent
 from tests.notifications import events
 from tests.notifications.conftest import Harness
 
@@ -139,4 +139,23 @@ async def test_the_due_emails_are_read_in_the_order_they_are_sent_without_sortin
     assert plan == [
         "SEARCH deliveries USING INDEX ix_deliveries_due (status=? AND next_attempt_at<?)",
         "SEARCH notices USING INDEX sqlite_autoindex_notices_1 (key=?)",
+    ]
+
+
+async def test_the_operators_lists_read_their_page_newest_first_through_an_index(service: Harness) -> None:
+    """The notices and the e-mails, of one status or of all, newest first: each page read in order
+    through an index, never every row ever written read and sorted on the loop's thread."""
+    assert service.client is not None
+    with statements_sent() as sent:
+        for path in ("notices", "deliveries", "deliveries?status=sent"):
+            listed = await service.client.get(f"/notifications/{path}", headers=service.operator())
+            assert listed.status_code == 200
+    lists = [(sql, parameters) for sql, parameters in sent if "ORDER BY" in sql and "created_at DESC" in sql]
+    async with service.runtime.sessions() as session:
+        plans = [await sqlite_plan_as_sent(session, sql, parameters) for sql, parameters in lists]
+
+    assert plans == [
+        ["SCAN notices USING INDEX ix_notices_created_at"],
+        ["SCAN deliveries USING INDEX ix_deliveries_created"],
+        ["SEARCH deliveries USING INDEX ix_deliveries_status_created (status=?)"],
     ]

@@ -21,7 +21,7 @@ notices = Table(
     Column("body", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),  # the operators' list, newest first
     Column("sent_at", UtcDateTime),
 )
 
@@ -42,6 +42,10 @@ deliveries = Table(
     # A notice's e-mails still pending (whether it is sent): through its own e-mails, never the due index,
     # which SQLite otherwise picks for the status and walks every pending e-mail with.
     Index("ix_deliveries_notice_status", "notice_key", "status"),
+    # The operators' lists, newest first, of one status or of all: the page's rows alone, never every
+    # e-mail ever sent read and sorted (on the loop's thread).
+    Index("ix_deliveries_status_created", "status", "created_at"),
+    Index("ix_deliveries_created", "created_at"),
 )
 
 insured_contacts = Table(

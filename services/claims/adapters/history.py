@@ -41,10 +41,13 @@ async def stream_history(
     session: AsyncConnection, wanted: HistoryFilter, since: datetime
 ) -> AsyncGenerator[Any, None]:
     result = await session.stream(_query(wanted, since).execution_options(yield_per=CHUNK))
-    async for chunk in result.partitions():
-        for row in chunk:
-            if _has_act(row, wanted.act):
-                yield row
+    try:
+        async for chunk in result.partitions():
+            for row in chunk:
+                if _has_act(row, wanted.act):
+                    yield row
+    finally:  # a page found before the end leaves the rest unread: PostgreSQL's cursor closed now
+        await result.close()
 
 
 async def page_of_history(

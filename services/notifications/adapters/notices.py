@@ -17,7 +17,6 @@ from services.notifications.domain.notices import Notice
 _EXISTS = select(notices.c.key).where(notices.c.key == bindparam("key"))
 _EXISTING = select(notices.c.key).where(notices.c.key.in_(bindparam("keys", expanding=True)))
 _ADD = notices.insert()
-_ADD_DELIVERY = deliveries.insert()
 _DUE = (
     select(deliveries, notices.c.subject, notices.c.body)
     .join(notices, notices.c.key == deliveries.c.notice_key)

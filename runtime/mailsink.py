@@ -124,8 +124,8 @@ class MailSink:
 
     @property
     def thread_id(self) -> int | None:
-        """The native id of the thread that serves SMTP while the sink runs: /proc/<id>/stat gives its
-        CPU times, which the benchmark counts as the mailbox's."""
+        """The native id of the thread that serves SMTP while the sink runs: /proc/self/task/<id>/stat
+        gives its CPU times (`bench.stats.cpu_seconds`), which the benchmark counts as the mailbox's."""
         thread = self._controller._thread if self._controller is not None else None
         return thread.native_id if thread is not None else None
 

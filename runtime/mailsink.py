@@ -56,6 +56,16 @@ class _Handler:
     def __init__(self, sink: MailSink) -> None:
         self._sink = sink
 
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """aiosmtpd's replies to EHLO, and PIPELINING (RFC 2920) where the sink offers it: aiosmtpd reads
+        each command in turn from what has arrived, so that a pipelined envelope is served as it is."""
+        session.host_name = hostname
+        if self._sink.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self._sink.refuse:
             return self._sink.refuse
@@ -78,6 +88,7 @@ class MailSink:
         port: int | None = None,
         *,
         smtputf8: bool = True,
+        pipelining: bool = True,
         tls: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         credentials: tuple[str, str] | None = None,
@@ -86,6 +97,7 @@ class MailSink:
         self.directory = directory
         self.port = port or free_port()
         self.smtputf8 = smtputf8  # offers SMTPUTF8 (RFC 6531): addresses beyond ASCII
+        self.pipelining = pipelining  # offers PIPELINING (RFC 2920), as production relays do
         self.tls = tls  # STARTTLS, required before anything else; from the first byte if `implicit_tls`
         self.implicit_tls = implicit_tls
         self.credentials = credentials  # AUTH required, with this login and password (over TLS only)

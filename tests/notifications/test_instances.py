@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from runtime import db
 from runtime.mailsink import MailSink
 from runtime.messaging.uow import UnitOfWork
+from services.notifications.adapters.notices import NoticeRepository
 from services.notifications.adapters.orm import deliveries, messaging
 from services.notifications.adapters.smtp import Mailer
 from services.notifications.domain.delivery import RetryPolicy
@@ -24,8 +28,17 @@ COUNT = 30
 
 
 async def test_two_instances_on_one_sqlite_file_send_each_email_once(
-    data_dir: Path, tmp_path: Path, mail_sink: MailSink
+    data_dir: Path, tmp_path: Path, mail_sink: MailSink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    both_read = asyncio.Barrier(2)
+    due = NoticeRepository.due
+
+    async def read_together(self: NoticeRepository, *args: Any, **kwargs: Any) -> Sequence[Any]:
+        rows = await due(self, *args, **kwargs)
+        await both_read.wait()  # neither instance takes what it read before the other has read it
+        return rows
+
+    monkeypatch.setattr(NoticeRepository, "due", read_together)
     url = f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}"
     engines = [db.make_engine(url), db.make_engine(url)]  # one per instance, as two processes have
     try:
@@ -88,6 +101,31 @@ async def test_the_senders_of_a_pass_each_send_their_share_once_over_their_own_c
             published = (await session.execute(outbox)).scalar_one()
         assert statuses == {"sent": COUNT}
         assert published == COUNT
+    finally:
+        await sessions.close()
+        await engine.dispose()
+
+
+async def test_what_a_stopped_pass_took_and_did_not_send_is_due_again_at_once(
+    data_dir: Path, tmp_path: Path, mail_sink: MailSink
+) -> None:
+    engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'notifications.db'}")
+    sessions = db.sessions(engine)
+    try:
+        await seed(engine, COUNT)
+        settings = Settings(data_dir=data_dir, smtp_port=mail_sink.port, smtp_helo_name="tests")
+
+        def worker() -> DeliveryWorker:
+            uow = UnitOfWork(sessions, messaging, "tests")
+            return DeliveryWorker(uow, sessions, Mailer(settings), RetryPolicy(1.0, 60.0, 5), lock_rows=False)
+
+        stopping = worker()
+        await stopping.stop()  # told to stop: its pass takes the due e-mails, then sends none of them
+        assert await stopping.work_once() == 0
+        assert mail_sink.received == []
+
+        assert await worker().work_once() == COUNT  # not held until the lease runs out
+        assert sorted(Counter(mail.message_id for mail in mail_sink.received).values()) == [1] * COUNT
     finally:
         await sessions.close()
         await engine.dispose()

@@ -5,6 +5,9 @@ checks out."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,8 +24,33 @@ def email(n: int) -> Email:
     return Email(f"assure{n}@example.org", f"Avis {n}", "Bonjour,\n", f"<{n}@tests>", datetime.now(UTC))
 
 
-def mailer(data_dir: Path, sink: MailSink) -> Mailer:
-    return Mailer(Settings(data_dir=data_dir, smtp_port=sink.port, smtp_helo_name="tests"))
+def mailer(data_dir: Path, sink: MailSink, **settings: object) -> Mailer:
+    values = {"data_dir": data_dir, "smtp_port": sink.port, "smtp_helo_name": "tests"}
+    return Mailer(Settings.model_validate(values | settings))
+
+
+@contextlib.asynccontextmanager
+async def tapped(sink: MailSink) -> AsyncIterator[tuple[int, list[bytes]]]:
+    """A TCP relay in front of `sink`: its port, and each piece of what clients sent, as it arrived."""
+    pieces: list[bytes] = []
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, keep: bool) -> None:
+        while chunk := await reader.read(65536):
+            if keep:
+                pieces.append(chunk)
+            writer.write(chunk)
+            await writer.drain()
+        writer.close()
+
+    async def serve(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_connection("127.0.0.1", sink.port)
+        await asyncio.gather(
+            pipe(client_reader, server_writer, keep=True), pipe(server_reader, client_writer, keep=False)
+        )
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    async with server:
+        yield server.sockets[0].getsockname()[1], pieces
 
 
 async def test_a_pass_sends_its_emails_over_one_connection(data_dir: Path, mail_sink: MailSink) -> None:
@@ -32,6 +60,48 @@ async def test_a_pass_sends_its_emails_over_one_connection(data_dir: Path, mail_
 
     assert [r.message_id for r in mail_sink.received] == ["<0@tests>", "<1@tests>", "<2@tests>"]
     assert len({r.peer for r in mail_sink.received}) == 1
+
+
+@pytest.mark.parametrize("offered", [True, False], ids=["pipelining", "command-by-command"])
+async def test_the_envelope_goes_in_one_piece_where_the_server_offers_pipelining(
+    data_dir: Path, offered: bool
+) -> None:
+    sink = MailSink(pipelining=offered).start()
+    try:
+        async with tapped(sink) as (port, pieces):  # noqa: SIM117 (the second needs the first's port)
+            async with mailer(data_dir, sink, smtp_port=port).connection() as connection:
+                await connection.send(email(1))
+                await connection.send(email(2))
+    finally:
+        sink.stop()
+
+    envelope = [
+        b"MAIL FROM:<ne-pas-repondre@fse.caisses-sociales.mc> SIZE=",
+        b"RCPT TO:<assure2@",
+        b"DATA\r\n",
+    ]
+    carrying = [[n for n, piece in enumerate(pieces) if part in piece] for part in envelope]
+    assert [r.message_id for r in sink.received] == ["<1@tests>", "<2@tests>"]
+    if offered:  # MAIL, RCPT and DATA of each e-mail in one piece, then the message
+        assert carrying[0][-1] == carrying[1][0] == carrying[2][-1]
+    else:  # each waits for the reply to the one before
+        assert carrying[0][-1] < carrying[1][0] < carrying[2][-1]
+    assert b"QUIT\r\n" in pieces[-1]
+
+
+async def test_a_server_that_does_not_answer_in_time_is_a_timeout_and_the_next_email_opens_another(
+    data_dir: Path, mail_sink: MailSink
+) -> None:
+    async with mailer(data_dir, mail_sink, smtp_timeout_seconds=0.2).connection() as connection:
+        await connection.send(email(0))
+        mail_sink.delay = 1.0  # past the client's timeout, before accepting the message
+        with pytest.raises(SendError, match=r"^TimeoutError$"):
+            await connection.send(email(1))
+        mail_sink.delay = 0.0
+        await connection.send(email(2))
+
+    peers = {r.message_id: r.peer for r in mail_sink.received}
+    assert peers["<0@tests>"] != peers["<2@tests>"]
 
 
 async def test_a_connection_the_server_closed_is_opened_again(data_dir: Path, mail_sink: MailSink) -> None:
@@ -202,7 +272,9 @@ async def test_a_relay_offering_no_mechanism_we_speak_gets_nothing(data_dir: Pat
     sink = MailSink(tls=relay.context, credentials=(LOGIN, PASSWORD), mechanisms_left_out=("PLAIN", "LOGIN"))
     settings = relay_settings(data_dir, sink.start(), relay.ca_file)
 
-    assert await send_through(sink, settings, email(1)) == ["SMTPException"]  # no suitable mechanism
+    assert await send_through(sink, settings, email(1)) == [
+        "SMTP: AUTH PLAIN or LOGIN not offered by the server"
+    ]
     assert sink.received == []
 
 

@@ -28,11 +28,21 @@ _DUE_LOCKED = _DUE.with_for_update(of=deliveries, skip_locked=True)
 _TAKE = (
     update(deliveries)
     .where(
-        deliveries.c.key == bindparam("delivery"),
+        deliveries.c.key.in_(bindparam("keys", expanding=True)),
         deliveries.c.status == "pending",
         deliveries.c.next_attempt_at <= bindparam("now"),
     )
     .values(next_attempt_at=bindparam("until"))
+    .returning(deliveries.c.key)
+)
+_GIVE_BACK = (
+    update(deliveries)
+    .where(
+        deliveries.c.key.in_(bindparam("keys", expanding=True)),
+        deliveries.c.status == "pending",
+        deliveries.c.next_attempt_at == bindparam("until"),  # still under this pass's lease
+    )
+    .values(next_attempt_at=bindparam("now"))
 )
 _SENT = (
     update(deliveries)
@@ -125,12 +135,17 @@ class NoticeRepository:
         query = _DUE_LOCKED if lock else _DUE
         return (await self.session.execute(query, {"now": now, "limit": limit})).all()
 
-    async def take(self, key: str, now: datetime, until: datetime) -> bool:
-        """Take a due delivery until `until` (a lease), unless another instance took it first: on SQLite,
-        where rows cannot be locked, instances sharing one file agree through this conditional update.
-        A lease that runs out (its instance died before recording the attempt) makes the delivery due."""
-        result = await self.session.execute(_TAKE, {"delivery": key, "now": now, "until": until})
-        return bool(result.rowcount == 1)
+    async def take(self, keys: Sequence[str], now: datetime, until: datetime) -> set[str]:
+        """Take the due deliveries of `keys` until `until` (a lease), but those another instance took
+        first; returns the keys taken. On SQLite, where rows cannot be locked, instances sharing one file
+        agree through this conditional update. A lease that runs out (its instance died before recording
+        the attempts) makes the deliveries due."""
+        found = await self.session.execute(_TAKE, {"keys": list(keys), "now": now, "until": until})
+        return set(found.scalars())
+
+    async def give_back(self, keys: Sequence[str], until: datetime, now: datetime) -> None:
+        """The deliveries of `keys` still held under the lease until `until`, due again at once."""
+        await self.session.execute(_GIVE_BACK, {"keys": list(keys), "until": until, "now": now})
 
     async def mark_sent(self, key: str, notice_key: str, attempts: int, now: datetime) -> None:
         await self.session.execute(_SENT, {"delivery": key, "attempts": attempts, "now": now})

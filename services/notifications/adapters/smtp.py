@@ -1,8 +1,9 @@
-"""The SMTP client: the standard library's smtplib, run in a worker thread so the event loop never waits
-on the mail server. Refusals and connection failures come back as `SendError` naming the cause, and so
-does anything else that goes wrong in an attempt, so that it is recorded and retried like a refusal. A
-delivery pass sends its e-mails over one connection (`Mailer.connection`), opened at the first e-mail,
-opened again after a failure or when the server closed it between two e-mails.
+"""The SMTP client: e-mails composed here and sent over a session of `smtp_session`, on the event loop
+(no worker thread; the envelope pipelined where the server offers it). Refusals and connection failures
+come back as `SendError` naming the cause, and so does anything else that goes wrong in an attempt, so
+that it is recorded and retried like a refusal. A delivery pass sends its e-mails over one connection
+(`Mailer.connection`), opened at the first e-mail, opened again after a failure or when the server
+closed it between two e-mails. An attempt ends within `Mailer.attempt_limit`, whatever the server does.
 
 TLS (STARTTLS or implicit) checks the relay's certificate and name against the system's CAs or those of
 `smtp_ca_file`; credentials go only over TLS (the settings refuse them otherwise), in UTF-8 (AUTH PLAIN,
@@ -14,14 +15,20 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import smtplib
 import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import format_datetime
+from datetime import datetime, timedelta
+from email.utils import format_datetime, parseaddr
 
+from services.notifications.adapters.smtp_session import (
+    DisconnectedError,
+    Greeting,
+    NotOfferedError,
+    RefusalError,
+    Session,
+)
 from services.notifications.settings import Settings
 
 
@@ -58,7 +65,7 @@ def _encoded_words(text: str) -> str:
 def compose(sender: str, email: Email) -> bytes:
     """The e-mail as it is sent (RFC 5322 and MIME): plain UTF-8 text in quoted-printable, so that it
     stays readable in the raw message and any line length is safe; the subject in RFC 2047 encoded
-    words when it is not ASCII; CRLF line ends, which smtplib sends as they are.
+    words when it is not ASCII; CRLF line ends, as SMTP sends them.
 
     Written directly rather than through the email package, whose header folding alone cost 0.2-0.4 ms
     an e-mail (a sixth of the delivery task's CPU): header values come from our own templates and
@@ -93,135 +100,91 @@ def compose(sender: str, email: Email) -> bytes:
 class Mailer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._sender = parseaddr(settings.smtp_sender)[1]  # the envelope's: the address alone
+        # An attempt, connecting included, ends within three SMTP timeouts whatever the server does.
+        self.attempt_limit = timedelta(seconds=3 * settings.smtp_timeout_seconds)
+        login = None
+        if settings.smtp_username and settings.smtp_password:
+            login = settings.smtp_username, settings.smtp_password.get_secret_value()
+        tls = settings.smtp_starttls or settings.smtp_implicit_tls
+        self._greeting = Greeting(
+            settings.smtp_host,
+            settings.smtp_port,
+            # Our name in EHLO: configured, or the host's name as is (never resolved through DNS).
+            settings.smtp_helo_name or socket.gethostname(),
+            settings.smtp_timeout_seconds,
+            ssl.create_default_context(cafile=settings.smtp_ca_file) if tls else None,
+            starttls=settings.smtp_starttls,
+            implicit=settings.smtp_implicit_tls,
+            login=login,
+        )
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         """A connection for several e-mails in turn (a delivery pass), closed at the end."""
-        connection = Connection(self._settings)
+        connection = Connection(self._settings.smtp_sender, self._sender, self._greeting, self.attempt_limit)
         try:
             yield connection
         finally:
-            await asyncio.to_thread(connection.close)
+            await connection.close()
 
 
 class Connection:
-    def __init__(self, settings: Settings) -> None:
-        self._settings = settings
-        self._smtp: smtplib.SMTP | None = None
+    """Opened at the first e-mail, and again after a failure that closed it or when the server closed
+    it between two e-mails."""
+
+    def __init__(self, sender: str, envelope_sender: str, greeting: Greeting, limit: timedelta) -> None:
+        self._sender = sender
+        self._envelope_sender = envelope_sender
+        self._greeting = greeting
+        self._limit = limit.total_seconds()
+        self._session: Session | None = None
 
     async def send(self, email: Email) -> None:
-        await asyncio.to_thread(self._send, email)
-
-    def close(self) -> None:
-        smtp, self._smtp = self._smtp, None
-        if smtp is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                smtp.quit()
-            smtp.close()
-
-    def _hostname(self) -> str:
-        """Our name in EHLO: configured, or the host's name as is (smtplib's default resolves it through
-        DNS on every connection, which can stall for seconds)."""
-        return self._settings.smtp_helo_name or socket.gethostname()
-
-    def _tls(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=self._settings.smtp_ca_file)
-
-    def _connect(self) -> smtplib.SMTP:
-        settings = self._settings
-        smtp: smtplib.SMTP
-        if settings.smtp_implicit_tls:
-            smtp = smtplib.SMTP_SSL(
-                settings.smtp_host,
-                settings.smtp_port,
-                self._hostname(),
-                timeout=settings.smtp_timeout_seconds,
-                context=self._tls(),
-            )
-        else:
-            smtp = smtplib.SMTP(
-                settings.smtp_host,
-                settings.smtp_port,
-                self._hostname(),
-                timeout=settings.smtp_timeout_seconds,
-            )
         try:
-            if settings.smtp_starttls and not settings.smtp_implicit_tls:
-                smtp.starttls(context=self._tls())
-            if settings.smtp_username and settings.smtp_password:
-                _login(smtp, settings.smtp_username, settings.smtp_password.get_secret_value())
-        except BaseException:
-            smtp.close()
-            raise
-        return smtp
-
-    def _send(self, email: Email) -> None:
-        try:
-            self._dialogue(email)
+            message = compose(self._sender, email)
+            async with asyncio.timeout(self._limit):
+                await self._send(email.to, message)
         except SendError:
             raise
+        except RefusalError as error:
+            await self._after_refusal()
+            if error.command == "RCPT":
+                raise SendError(f"SMTP recipient refused [{error.reply.code}]") from None
+            raise SendError(f"SMTP {error.reply.code}") from None
+        except NotOfferedError as error:
+            await self._after_refusal()
+            raise SendError(f"SMTP: {error} not offered by the server") from None
+        except (OSError, TimeoutError) as error:  # the connection's own, TLS's, the server's close
+            await self.close()
+            raise SendError(type(error).__name__) from None
         except Exception as error:  # not foreseen: the session's state is unknown, so it is closed
-            self.close()
+            await self.close()
             raise SendError(f"unexpected {type(error).__name__}") from None
 
-    def _dialogue(self, email: Email) -> None:
-        sender, to = self._settings.smtp_sender, email.to
-        message = compose(sender, email)
-        # An address beyond ASCII (which an address may be) needs the server's SMTPUTF8 (RFC 6531).
-        options = () if to.isascii() and sender.isascii() else ("SMTPUTF8",)
-        try:
-            if self._smtp is not None:
-                try:
-                    self._smtp.sendmail(sender, [to], message, mail_options=options)
-                    return
-                except smtplib.SMTPServerDisconnected:
-                    self.close()  # closed by the server since the last e-mail: once more, afresh
-            self._smtp = self._connect()
-            self._smtp.sendmail(sender, [to], message, mail_options=options)
-        except smtplib.SMTPNotSupportedError as error:  # SMTPUTF8 (a non-ASCII address), STARTTLS, AUTH
-            raise SendError(f"SMTP: {error}") from None
-        except smtplib.SMTPResponseException as error:
-            self._after_refusal()
-            raise SendError(f"SMTP {error.smtp_code}") from None
-        except smtplib.SMTPRecipientsRefused as error:
-            self._after_refusal()
-            codes = sorted({code for code, _ in error.recipients.values()})
-            raise SendError(f"SMTP recipient refused {codes}") from None
-        except (smtplib.SMTPException, OSError) as error:
-            self.close()
-            raise SendError(type(error).__name__) from None
+    async def close(self) -> None:
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
-    def _after_refusal(self) -> None:
+    async def _send(self, to: str, message: bytes) -> None:
+        if self._session is not None and self._session.usable:
+            try:
+                await self._session.send(self._envelope_sender, to, message)
+                return
+            except DisconnectedError as error:
+                if not error.before_content:
+                    raise
+        await self.close()  # closed by the server since the last e-mail: once more, afresh
+        self._session = await Session.open(self._greeting)
+        await self._session.send(self._envelope_sender, to, message)
+
+    async def _after_refusal(self) -> None:
         """A refused e-mail leaves the session usable once reset; a connection that cannot be reset is
         closed, and the next e-mail opens another."""
-        if self._smtp is None:
+        if self._session is None:
             return
         try:
-            self._smtp.rset()
-        except (smtplib.SMTPException, OSError):
-            self.close()
-
-
-def _login(smtp: smtplib.SMTP, username: str, password: str) -> None:
-    """AUTH with the credentials in UTF-8: PLAIN (RFC 4616) where the relay offers it, else LOGIN (what
-    some relays offer alone). smtplib's own `login` encodes them in ASCII, so a password beyond ASCII
-    failed every attempt; it serves the relays that offer neither (CRAM-MD5)."""
-    smtp.ehlo_or_helo_if_needed()
-    if not smtp.has_extn("auth"):
-        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
-    offered = smtp.esmtp_features["auth"].upper().split()
-    if "PLAIN" in offered:
-        code, reply = smtp.docmd("AUTH", "PLAIN " + _base64("\0".join(("", username, password))))
-    elif "LOGIN" in offered:
-        code, reply = smtp.docmd("AUTH", f"LOGIN {_base64(username)}")
-        if code == 334:  # RFC 4954: the password, please
-            code, reply = smtp.docmd(_base64(password))
-    else:
-        smtp.login(username, password)
-        return
-    if code != 235:  # RFC 4954: authentication succeeded
-        raise smtplib.SMTPAuthenticationError(code, reply)
-
-
-def _base64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
+            await self._session.reset()
+        except (OSError, TimeoutError, RefusalError):
+            await self.close()

@@ -12,9 +12,10 @@ duplicate can be recognised. A failure is recorded, published (NotificationFaile
 exponential backoff.
 
 Several instances may share the deliveries table. On PostgreSQL each delivery is locked while it is
-sent (SKIP LOCKED). On SQLite, where rows cannot be locked, an instance takes a delivery with a
-conditional update (a lease past the SMTP timeout) before sending it, so that two instances never both
-send it; a lease that runs out, its instance dead, makes the delivery due again."""
+sent (SKIP LOCKED). On SQLite, where rows cannot be locked, a pass takes its due deliveries with one
+conditional update (a lease, well past an attempt's time limit) before sending them, so that two
+instances never both send one; what a pass does not get to is given back at its end, and a lease that
+runs out, its instance dead, makes the deliveries due again."""
 
 from __future__ import annotations
 
@@ -60,9 +61,10 @@ class DeliveryWorker:
         self._poll = poll_seconds
         self._batch = batch
         self._senders = max(1, min(senders, batch))
-        # On SQLite a delivery is taken for this long before it is sent: past the SMTP timeout, so
+        # On SQLite a pass takes its deliveries for this long before sending them: long enough for two
+        # attempts at the least (an attempt begins only while its lease has one attempt's time left), so
         # that a lease runs out only when its instance died.
-        self._lease = timedelta(seconds=lease_seconds)
+        self._lease = max(timedelta(seconds=lease_seconds), 2 * mailer.attempt_limit)
         self._stopping = asyncio.Event()
         self._one_pass_at_a_time = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -108,43 +110,55 @@ class DeliveryWorker:
             async with self._sessions() as session:
                 rows = await NoticeRepository(session).due(now, self._batch, lock=False)
                 await session.rollback()
-            shared = (rows[i :: self._senders] for i in range(self._senders))
-            work = [functools.partial(self._work_leased, share) for share in shared if share]
+            if not rows:
+                return 0
+            until = now + self._lease
+            async with self._uow() as unit:
+                taken = await NoticeRepository(unit.session).take([row.key for row in rows], now, until)
+            mine = [row for row in rows if row.key in taken]
+            others = len(rows) - len(mine)  # another instance on this database is sending them
+            shared = (mine[i :: self._senders] for i in range(self._senders))
+            work = [functools.partial(self._work_leased, share, until) for share in shared if share]
         done = await asyncio.gather(*map(self._sender, work), return_exceptions=True)
         for outcome in done:
             if isinstance(outcome, BaseException):
                 raise outcome
-        return sum(n for n in done if isinstance(n, int))
+        return sum(n for n in done if isinstance(n, int)) + (0 if self._lock_rows else others)
 
     async def _sender(self, work: Callable[[Connection], Awaitable[int]]) -> int:
         async with self._mailer.connection() as connection:
             return await work(connection)
 
-    async def _work_leased(self, rows: Sequence[Any], connection: Connection) -> int:
-        """SQLite: the due deliveries were read without a lock; take each (a lease) before sending it. An
-        attempt is recorded in the step that takes the sender's next delivery (one step an e-mail, not
-        two), and the last one on its own: as soon after the attempt as before."""
-        attempted: tuple[Any, str | None] | None = None  # sent or failed, not yet recorded
+    async def _work_leased(self, rows: Sequence[Any], until: datetime, connection: Connection) -> int:
+        """SQLite: the pass took its deliveries (a lease until `until`). Each attempt is recorded while
+        the next e-mail is sent, in a transaction that the other senders' records of the moment share
+        (`GroupCommit`); a sender has at most one record in flight. An e-mail is begun only while its
+        lease has an attempt's time left; the deliveries left over (stopping, or the lease running short)
+        are given back, due at once."""
+        recording: asyncio.Future[None] | None = None
+        done = 0
         try:
-            for done, row in enumerate(rows):
-                if self._stopping.is_set():
-                    return done
-                taken = await self._grouped.run(functools.partial(self._take, row, attempted))
-                attempted = None
-                if taken:  # else another instance on this database is sending it
-                    attempted = row, await self._attempt(row, connection)
-            return len(rows)
+            for row in rows:
+                if self._stopping.is_set() or datetime.now(UTC) + self._mailer.attempt_limit > until:
+                    break
+                error = await self._attempt(row, connection)
+                if recording is not None:
+                    await recording
+                recording = asyncio.ensure_future(
+                    self._grouped.run(functools.partial(self._record, row=row, error=error))
+                )
+                done += 1
         finally:
-            if attempted is not None:
-                await self._grouped.run(functools.partial(self._record, row=attempted[0], error=attempted[1]))
+            try:
+                if recording is not None:
+                    await recording
+            finally:
+                if done < len(rows):
+                    await self._grouped.run(functools.partial(self._give_back, rows[done:], until))
+        return done
 
-    async def _take(self, row: Any, attempted: tuple[Any, str | None] | None, unit: Unit) -> bool:
-        """Record the sender's previous attempt, if any, and take `row` (the lease): one step of a sender,
-        which the other senders' steps of the moment share a transaction with (`GroupCommit`)."""
-        if attempted is not None:
-            await self._record(unit, *attempted)
-        now = datetime.now(UTC)
-        return await NoticeRepository(unit.session).take(row.key, now, now + self._lease)
+    async def _give_back(self, rows: Sequence[Any], until: datetime, unit: Unit) -> None:
+        await NoticeRepository(unit.session).give_back([row.key for row in rows], until, datetime.now(UTC))
 
     async def _work_locked(self, now: datetime, share: int, connection: Connection) -> int:
         """PostgreSQL: each delivery is locked (skipping those another sender or instance holds) while

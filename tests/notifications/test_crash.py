@@ -1,6 +1,6 @@
 """kill -9 of the notifications process in the middle of its deliveries: after a restart every e-mail
-is delivered; at most those in flight at the kill (one a sender) may arrive twice, under the same
-Message-ID."""
+is delivered; at most those in flight at the kill (two a sender: one whose record was being committed,
+one being sent) may arrive twice, under the same Message-ID."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ async def test_kill_9_in_the_middle_of_deliveries_loses_nothing(
     per_subject = Counter(str(m.message["Subject"]) for m in mail_sink.received)
     assert interrupted < COUNT, "the kill came after every delivery: nothing was interrupted"
     assert len(per_id) == len(per_subject) == COUNT  # every notice arrived, one Message-ID each
-    assert sum(per_id.values()) - COUNT <= SENDERS  # at most those in flight at the kill, recognisable
+    assert sum(per_id.values()) - COUNT <= 2 * SENDERS  # at most those in flight at the kill, recognisable
 
 
 async def _received_at_least(sink: MailSink, count: int) -> bool:

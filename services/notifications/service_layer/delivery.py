@@ -2,14 +2,14 @@
 
 A pass shares the due deliveries among `senders`, each with its own SMTP connection, so that several
 e-mails are in flight at once instead of each waiting for the server's answer and the commit of the one
-before; on SQLite the senders' steps of the moment share one transaction (`GroupCommit`). Each sender
+before; on SQLite the senders' records of the moment share one transaction (`GroupCommit`). Each sender
 works its share in turn.
 
-Each e-mail is marked sent in the step that sent it, so that in normal operation the server receives it
-exactly once. The residual window: a crash after the server accepted an e-mail and before that step
-commits leaves it pending, and it is sent again after the restart, with the same Message-ID, so that the
-duplicate can be recognised. A failure is recorded, published (NotificationFailed) and retried with
-exponential backoff.
+Each e-mail is marked sent once the server accepted it (on SQLite while the sender sends the next), so
+that in normal operation the server receives it exactly once. The residual window: a crash after the
+server accepted an e-mail and before its record commits (two e-mails a sender at most) leaves it
+pending, and it is sent again after the restart, with the same Message-ID, so that the duplicate can be
+recognised. A failure is recorded, published (NotificationFailed) and retried with exponential backoff.
 
 Several instances may share the deliveries table. On PostgreSQL each delivery is locked while it is
 sent (SKIP LOCKED). On SQLite, where rows cannot be locked, a pass takes its due deliveries with one

@@ -96,7 +96,8 @@ class DeliveryWorker:
                     await self._stopping.wait()
 
     async def work_once(self) -> int:
-        """Attempt the due deliveries; returns how many were attempted."""
+        """Attempt the due deliveries; returns how many the pass dealt with: attempted, or on SQLite found
+        taken by another instance. Fewer than the batch when it ran out of due ones or stopped early."""
         async with self._one_pass_at_a_time:
             return await self._work(datetime.now(UTC))
 

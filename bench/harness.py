@@ -21,6 +21,7 @@ from contracts.claims import ClaimSubmittedV1
 from contracts.common import ClaimContent
 from contracts.envelope import Envelope
 from runtime import loop
+from runtime.broker import EMBEDDED_PARTITIONS
 from runtime.system import System
 
 T = TypeVar("T")
@@ -31,12 +32,14 @@ ACCEPTED = ("100001", "A1B2C3")
 REJECTED = ("100003", "K1L2M3")
 
 
-def start_system(data_dir: Path, bootstrap: str | None = None, **env: str) -> System:
+def start_system(
+    data_dir: Path, bootstrap: str | None = None, partitions: int = EMBEDDED_PARTITIONS, **env: str
+) -> System:
     # The longest access token auth issues (15 min): a run that lasts longer must log in again.
     extra = {"FSE_DEMO": "1", "AUTH_TOKEN_LIFETIME_SECONDS": "900", **env}
     if bootstrap:
         extra["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-    system = System.on_free_ports(data_dir, extra_env=extra)
+    system = System.on_free_ports(data_dir, extra_env=extra, embedded_partitions=partitions)
     try:
         return system.start()
     except BaseException:
@@ -44,11 +47,15 @@ def start_system(data_dir: Path, bootstrap: str | None = None, **env: str) -> Sy
         raise
 
 
-def on_a_system(data_dir: Path | None, measure: Callable[[System], Coroutine[Any, Any, T]]) -> T:
+def on_a_system(
+    data_dir: Path | None,
+    measure: Callable[[System], Coroutine[Any, Any, T]],
+    partitions: int = EMBEDDED_PARTITIONS,
+) -> T:
     """`measure` run against the whole system, started in `data_dir` (by default a temporary directory,
-    deleted afterwards) and stopped once it is done."""
+    deleted afterwards) with `partitions` a topic on the embedded broker, and stopped once it is done."""
     with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
-        system = start_system(data_dir or Path(scratch))
+        system = start_system(data_dir or Path(scratch), partitions=partitions)
         try:
             return loop.run(measure(system))
         finally:

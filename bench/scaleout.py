@@ -1,6 +1,7 @@
 """Scale-out: a second instance of each consuming service (same database, another HTTP port) joins its
-consumer groups; both share the partitions; one instance of each is then killed with SIGKILL and its
-partitions move to the survivor; every claim still reaches exactly one final state, nothing twice.
+consumer groups; both share the partitions (two a topic on the embedded broker: `SCALE_OUT_PARTITIONS`);
+one instance of each is then killed with SIGKILL and its partitions move to the survivor; every claim
+still reaches exactly one final state, nothing twice.
 
     python -m bench.scaleout --claims 2000
 """
@@ -20,6 +21,7 @@ import httpx
 from bench.consumption import read
 from bench.crash import CONSUMERS, Verdict, submit_claims, verify
 from bench.harness import log_in, new_run, on_a_system, proof_options
+from runtime.broker import SCALE_OUT_PARTITIONS
 from runtime.system import System
 from runtime.tansu import free_port
 
@@ -87,7 +89,9 @@ def main(argv: list[str] | None = None) -> None:
     proof_options(parser, drain_seconds=180, seeded=False)
     args = parser.parse_args(argv)
     verdict, shares = on_a_system(
-        args.data_dir, lambda system: scale_out(system, args.claims, args.drain_seconds)
+        args.data_dir,
+        lambda system: scale_out(system, args.claims, args.drain_seconds),
+        partitions=SCALE_OUT_PARTITIONS,
     )
     for service, (first, second) in shares.items():
         print(f"{service:<14} received before the kill: instance 1 {first:.0f}, instance 2 {second:.0f}")

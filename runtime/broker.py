@@ -30,14 +30,19 @@ log = logging.getLogger(__name__)
 PARTITIONS = 12
 """Partitions per topic on Apache Kafka (`python -m runtime.ops topics`): up to 12 instances of a service
 share a stream."""
-EMBEDDED_PARTITIONS = 2
+EMBEDDED_PARTITIONS = 1
 """Partitions per topic on the embedded broker (`make run`, the benchmarks). It holds an idle fetch until
 its wait runs out and its cost grows with the partitions a fetch names: measured at rest, the system
 used 98 % of a core with 12 (the broker 58 %) and 57 % with 4 (the broker 26 %); a run of 3,000 claims
 cost 4.3-5.7 ms of CPU each with 12, 3.7-4.4 with 4. On a later, faster machine, 4 against 2: at rest
 the broker 21.7-22.9 against 17.4-18.5 % of a core; at 300 claims/s 1.73-1.75 against 1.54-1.64 ms of
-broker CPU a claim and a decision p99 of 426-506 against 347-357 ms. Two still let two instances of a
-service share a group (`python -m bench.scaleout`)."""
+broker CPU a claim and a decision p99 of 426-506 against 347-357 ms. Later still, 2 against 1, four
+interleaved pairs at 300 claims/s: the broker 1.69-1.91 against 1.42-1.68 ms a claim, a decision p99 of
+212-217 against 159-176 ms, the same throughput. A second instance of a service needs a partition of
+its own to share the work: a system started for that asks for `SCALE_OUT_PARTITIONS`."""
+SCALE_OUT_PARTITIONS = 2
+"""Partitions per topic on the embedded broker for a system whose services run two instances each
+(`python -m bench.scaleout`)."""
 
 
 IDLE_WAKE_MS = 1000

@@ -34,6 +34,8 @@ class System:
     broker_port: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     services: tuple[str, ...] = SERVICES
+    embedded_partitions: int = EMBEDDED_PARTITIONS
+    """Partitions per topic when the broker is the embedded one (Kafka's topics get `PARTITIONS`)."""
     broker: EmbeddedBroker | None = None
     bootstrap_servers: str = ""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -71,7 +73,7 @@ class System:
         else:
             self.broker = EmbeddedBroker(self.broker_port, self.data_dir / "logs" / "broker.log").start()
             self.bootstrap_servers = self.broker.bootstrap_servers
-            partitions = EMBEDDED_PARTITIONS
+            partitions = self.embedded_partitions
         asyncio.run(ensure_topics(self.bootstrap_servers, with_dead_letters(), partitions))
         if not (os.environ.get("NOTIFICATIONS_SMTP_HOST") or self.extra_env.get("NOTIFICATIONS_SMTP_HOST")):
             # The embedded default's mailbox: every e-mail lands as a .eml file under <data>/mail.

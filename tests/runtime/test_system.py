@@ -1,5 +1,5 @@
-"""The system launcher's own embedded broker: its topics get the embedded partition count, and its
-threads keep to one CPU."""
+"""The system launcher's own embedded broker: its topics get the embedded partition count (or the one a
+scale-out asks for), and its threads keep to one CPU."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from contracts import topics
-from runtime.broker import EMBEDDED_PARTITIONS
+from runtime.broker import EMBEDDED_PARTITIONS, SCALE_OUT_PARTITIONS
 from runtime.system import System
 from runtime.tansu import EmbeddedBroker
 
@@ -26,18 +26,18 @@ async def partitions_of(bootstrap: str, topic: str) -> int:
         await consumer.stop()
 
 
+@pytest.mark.parametrize("asked", [None, SCALE_OUT_PARTITIONS])
 async def test_the_embedded_broker_gets_its_own_partition_count(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asked: int | None
 ) -> None:
     monkeypatch.delenv("KAFKA_BOOTSTRAP_SERVERS", raising=False)  # a named broker would be used instead
-    system = System.on_free_ports(tmp_path)
+    system = System.on_free_ports(tmp_path, **({} if asked is None else {"embedded_partitions": asked}))
+    expected = EMBEDDED_PARTITIONS if asked is None else asked
     try:
         await asyncio.to_thread(system.start_broker)  # it runs its own event loop
         assert system.broker is not None
-        assert await partitions_of(system.bootstrap_servers, topics.CLAIMS) == EMBEDDED_PARTITIONS
-        assert await partitions_of(system.bootstrap_servers, topics.dead_letter(topics.CLAIMS)) == (
-            EMBEDDED_PARTITIONS
-        )
+        assert await partitions_of(system.bootstrap_servers, topics.CLAIMS) == expected
+        assert await partitions_of(system.bootstrap_servers, topics.dead_letter(topics.CLAIMS)) == expected
     finally:
         system.stop()
 

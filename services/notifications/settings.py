@@ -23,9 +23,13 @@ class Settings(ServiceSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
     smtp_helo_name: str | None = None  # the name we give in EHLO; the host name by default
+    # A connection stays open between delivery passes for this long, then is closed (relays wait
+    # minutes for a command: RFC 5321 asks 5); a pass reuses it instead of connecting again.
+    smtp_keep_seconds: float = 10.0
 
-    # Delivery: polled every `delivery_poll_seconds`; a failure is retried after base x 2^(n-1) seconds,
-    # capped, until `delivery_max_attempts` (about 5 days at the defaults).
+    # Delivery: a pass as soon as e-mails are recorded, and every `delivery_poll_seconds` for retries and
+    # for what another instance recorded; a failure is retried after base x 2^(n-1) seconds, capped,
+    # until `delivery_max_attempts` (about 5 days at the defaults).
     delivery_poll_seconds: float = 1.0
     delivery_batch: int = 50
     delivery_senders: int = 4  # e-mails in flight at once, each sender on its own SMTP connection

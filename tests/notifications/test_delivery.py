@@ -3,6 +3,7 @@ SQLite and on PostgreSQL. Every attempt is published: NotificationSent or Notifi
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
@@ -89,6 +90,24 @@ async def test_an_smtp_outage_then_recovery_delivers_every_notice_exactly_once(
     assert all(e.data["will_retry"] for e in failures)
     assert {e.data["error"] for e in failures} >= {"ConnectionRefusedError", "SMTP 451"}
     assert not any("@" in e.data["error"] for e in failures)
+
+
+async def test_emails_go_as_soon_as_they_are_recorded_not_at_the_next_poll(
+    durable_service: Harness, mail_sink: MailSink
+) -> None:
+    service = durable_service
+    service.settings = service.settings.model_copy(update={"delivery_poll_seconds": 3600.0})
+    await service.start()  # its first pass finds nothing; the next poll is an hour away
+    sent: list[ClaimRejectedV1] = []
+    for n in range(3):
+        sent += await send_rejections(service, 30 + n, 1)
+        await eventually(functools.partial(_received, mail_sink, len(sent)))
+
+    assert mails_per_reference(mail_sink, sent) == {r.reference: 1 for r in sent}
+
+
+async def _received(sink: MailSink, count: int) -> bool:
+    return len(sink.received) == count
 
 
 async def test_a_restart_in_the_middle_loses_nothing(durable_service: Harness, mail_sink: MailSink) -> None:

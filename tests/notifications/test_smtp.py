@@ -1,5 +1,6 @@
 """The SMTP client against a real SMTP server (aiosmtpd): a delivery pass sends its e-mails over one
-connection, opened again when the server closed it, and still usable after a refused e-mail; a relay
+connection, which the next pass reuses until it has been idle too long, opened again when the server
+closed it, and still usable after a refused e-mail; a relay
 as production has one (TLS under a private CA, AUTH) receives over TLS, and only when its certificate
 checks out."""
 
@@ -62,16 +63,58 @@ async def test_a_pass_sends_its_emails_over_one_connection(data_dir: Path, mail_
     assert len({r.peer for r in mail_sink.received}) == 1
 
 
+async def test_the_next_pass_reuses_the_connection_until_it_has_been_idle_too_long(
+    data_dir: Path, mail_sink: MailSink
+) -> None:
+    sending = mailer(data_dir, mail_sink, smtp_keep_seconds=60)
+    for n in range(2):
+        async with sending.connection() as connection:
+            await connection.send(email(n))
+    await sending.close_idle()  # idle a moment, not a minute: kept
+    async with sending.connection() as connection:
+        await connection.send(email(2))
+    sending = mailer(data_dir, mail_sink, smtp_keep_seconds=0)
+    async with sending.connection() as connection:
+        await connection.send(email(3))
+    await sending.close_idle()  # idle for longer than 0 s: closed
+    async with sending.connection() as connection:
+        await connection.send(email(4))
+    await sending.close()
+
+    peers = [r.peer for r in mail_sink.received]
+    assert [r.message_id for r in mail_sink.received] == [f"<{n}@tests>" for n in range(5)]
+    assert peers[0] == peers[1] == peers[2]
+    assert len({peers[2], peers[3], peers[4]}) == 3
+
+
+async def test_a_pass_interrupted_closes_its_connection_rather_than_keep_it(
+    data_dir: Path, mail_sink: MailSink
+) -> None:
+    sending = mailer(data_dir, mail_sink)
+    with pytest.raises(RuntimeError):
+        async with sending.connection() as connection:
+            await connection.send(email(0))
+            raise RuntimeError("the pass failed between two e-mails")
+    async with sending.connection() as connection:
+        await connection.send(email(1))
+    await sending.close()
+
+    assert [r.message_id for r in mail_sink.received] == ["<0@tests>", "<1@tests>"]
+    assert mail_sink.received[0].peer != mail_sink.received[1].peer
+
+
 @pytest.mark.parametrize("offered", [True, False], ids=["pipelining", "command-by-command"])
 async def test_the_envelope_goes_in_one_piece_where_the_server_offers_pipelining(
     data_dir: Path, offered: bool
 ) -> None:
     sink = MailSink(pipelining=offered).start()
     try:
-        async with tapped(sink) as (port, pieces):  # noqa: SIM117 (the second needs the first's port)
-            async with mailer(data_dir, sink, smtp_port=port).connection() as connection:
+        async with tapped(sink) as (port, pieces):
+            sending = mailer(data_dir, sink, smtp_port=port)
+            async with sending.connection() as connection:
                 await connection.send(email(1))
                 await connection.send(email(2))
+            await sending.close()  # the connection, kept for a next pass, is closed with QUIT
     finally:
         sink.stop()
 

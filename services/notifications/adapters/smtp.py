@@ -3,7 +3,9 @@
 come back as `SendError` naming the cause, and so does anything else that goes wrong in an attempt, so
 that it is recorded and retried like a refusal. A delivery pass sends its e-mails over one connection
 (`Mailer.connection`), opened at the first e-mail, opened again after a failure or when the server
-closed it between two e-mails. An attempt ends within `Mailer.attempt_limit`, whatever the server does.
+closed it between two e-mails, and kept open for the next pass until it has been idle for
+`smtp_keep_seconds` (`Mailer.close_idle`). An attempt ends within `Mailer.attempt_limit`, whatever the
+server does.
 
 TLS (STARTTLS or implicit) checks the relay's certificate and name against the system's CAs or those of
 `smtp_ca_file`; credentials go only over TLS (the settings refuse them otherwise), in UTF-8 (AUTH PLAIN,
@@ -17,6 +19,7 @@ import binascii
 import contextlib
 import socket
 import ssl
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -118,14 +121,37 @@ class Mailer:
             implicit=settings.smtp_implicit_tls,
             login=login,
         )
+        # Connections between passes, with the moment each was left, the last left last.
+        self._kept: list[tuple[float, Connection]] = []
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
-        """A connection for several e-mails in turn (a delivery pass), closed at the end."""
-        connection = Connection(self._settings.smtp_sender, self._sender, self._greeting, self.attempt_limit)
+        """A connection for several e-mails in turn (a delivery pass): the one an earlier pass used last,
+        if one is kept, and kept afterwards for the next pass (closed if the pass was interrupted)."""
+        if self._kept:
+            connection = self._kept.pop()[1]
+        else:
+            sender = self._settings.smtp_sender
+            connection = Connection(sender, self._sender, self._greeting, self.attempt_limit)
         try:
             yield connection
-        finally:
+        except BaseException:
+            await connection.close()
+            raise
+        self._kept.append((time.monotonic(), connection))
+
+    async def close_idle(self) -> None:
+        """Close the kept connections that have waited `smtp_keep_seconds` or more for a pass."""
+        cutoff = time.monotonic() - self._settings.smtp_keep_seconds
+        idle = [connection for since, connection in self._kept if since <= cutoff]
+        self._kept = [(since, connection) for since, connection in self._kept if since > cutoff]
+        for connection in idle:
+            await connection.close()
+
+    async def close(self) -> None:
+        """Close every kept connection (the service stops)."""
+        kept, self._kept = self._kept, []
+        for _since, connection in kept:
             await connection.close()
 
 

@@ -23,9 +23,9 @@ from services.notifications.service_layer.statements import on_payment_issued
 def subscriptions(runtime: Runtime) -> Sequence[Subscription]:
     """One consumer group named after the service (NOTIFICATIONS_SERVICE_NAME, "notifications").
 
-    All background: nobody waits on a notice within the second (the delivery worker sends what is due
-    once a second), and this group's fetch names the most partitions of all (four topics), which the
-    embedded broker pays for at every fetch."""
+    All background: nobody waits on a notice within the quarter-second (the delivery task starts a
+    pass once a batch's notices are committed), and this group's fetch names the most partitions of
+    all (four topics), which the embedded broker pays for at every fetch."""
     group = runtime.settings.service_name
     return [
         Subscription(

@@ -1,6 +1,8 @@
 """The delivery task: works the deliveries table until every e-mail is accepted by the SMTP server.
 
-A pass shares the due deliveries among `senders`, each with its own SMTP connection, so that several
+A pass begins as soon as a unit of this process that recorded e-mails commits (`wake`), and at each
+poll for the rest (retries that come due, e-mails another instance recorded). It shares the due
+deliveries among `senders`, each with its own SMTP connection (kept between passes), so that several
 e-mails are in flight at once instead of each waiting for the server's answer and the commit of the one
 before; on SQLite the senders' records of the moment share one transaction (`GroupCommit`). Each sender
 works its share in turn.
@@ -34,6 +36,7 @@ from runtime.messaging.uow import Unit, UnitOfWork
 from services.notifications.adapters.notices import NoticeRepository
 from services.notifications.adapters.smtp import Connection, Email, Mailer, SendError
 from services.notifications.domain.delivery import RetryPolicy
+from services.notifications.service_layer.outgoing import EMAILS_RECORDED
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ class DeliveryWorker:
         # that a lease runs out only when its instance died.
         self._lease = max(timedelta(seconds=lease_seconds), 2 * mailer.attempt_limit)
         self._stopping = asyncio.Event()
+        self._attention = asyncio.Event()  # stopping, or e-mails recorded since the last pass began
         self._one_pass_at_a_time = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
@@ -73,27 +77,40 @@ class DeliveryWorker:
 
     def start(self) -> None:
         self._stopping.clear()
+        EMAILS_RECORDED.listen(self.wake)
         self._task = asyncio.create_task(self._run(), name="notifications-delivery")
 
+    def wake(self) -> None:
+        """E-mails were just recorded in this process: a pass now, not at the next poll."""
+        self._attention.set()
+
     async def stop(self, grace_seconds: float = 15.0) -> None:
-        """Let the e-mail in flight finish and be recorded, then stop."""
+        """Let the e-mail in flight finish and be recorded, then stop; the kept connections are closed."""
+        EMAILS_RECORDED.forget(self.wake)
         self._stopping.set()
-        if self._task is None or self._task.done():
-            return
-        if not (await asyncio.wait({self._task}, timeout=grace_seconds))[0]:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        self._attention.set()
+        task = self._task
+        try:
+            if task is not None and not (await asyncio.wait({task}, timeout=grace_seconds))[0]:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        finally:
+            await self._mailer.close()
 
     async def _run(self) -> None:
-        while not self._stopping.is_set():
+        while True:
+            self._attention.clear()  # what is recorded from here on rings again
+            if self._stopping.is_set():
+                return
             try:
                 while await self.work_once() == self._batch and not self._stopping.is_set():
                     pass
+                await self._mailer.close_idle()
             except Exception as error:
                 log.warning("delivery pass failed (%s); retrying", type(error).__name__)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._poll):
-                    await self._stopping.wait()
+                    await self._attention.wait()
 
     async def work_once(self) -> int:
         """Attempt the due deliveries; returns how many the pass dealt with: attempted, or on SQLite found

@@ -49,6 +49,10 @@ async def settled(service: Harness, count: int) -> bool:
     return done and await service.worker.work_once() == 0
 
 
+async def received(sink: MailSink, count: int) -> bool:
+    return len(sink.received) == count
+
+
 def mails_per_reference(sink: MailSink, rejections: list[ClaimRejectedV1]) -> Counter[str]:
     references = {r.reference for r in rejections}
     return Counter(ref for mail in sink.received for ref in references if ref in str(mail.message["Subject"]))
@@ -101,13 +105,9 @@ async def test_emails_go_as_soon_as_they_are_recorded_not_at_the_next_poll(
     sent: list[ClaimRejectedV1] = []
     for n in range(3):
         sent += await send_rejections(service, 30 + n, 1)
-        await eventually(functools.partial(_received, mail_sink, len(sent)))
+        await eventually(functools.partial(received, mail_sink, len(sent)))
 
     assert mails_per_reference(mail_sink, sent) == {r.reference: 1 for r in sent}
-
-
-async def _received(sink: MailSink, count: int) -> bool:
-    return len(sink.received) == count
 
 
 async def test_a_restart_in_the_middle_loses_nothing(durable_service: Harness, mail_sink: MailSink) -> None:

@@ -1,8 +1,7 @@
 """The SMTP client against a real SMTP server (aiosmtpd): a delivery pass sends its e-mails over one
 connection, which the next pass reuses until it has been idle too long, opened again when the server
-closed it, and still usable after a refused e-mail; a relay
-as production has one (TLS under a private CA, AUTH) receives over TLS, and only when its certificate
-checks out."""
+closed it, and still usable after a refused e-mail; a relay as production has one (TLS under a private
+CA, AUTH) receives over TLS, and only when its certificate checks out."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""A practitioner applies, an operator activates, the practitioner enrols an authenticator, logs in,
-refreshes and logs out; deactivation ends every session."""
+"""A practitioner applies, an operator activates (reading the applications a page at a time), the
+practitioner enrols an authenticator, logs in, refreshes and logs out; deactivation ends every session."""
 
 from __future__ import annotations
 
 import pytest
 
+from services.auth.adapters import repository
 from tests.auth.conftest import PASSWORD, Auth, Authenticator, bearer, oathtool, secret_of
+from tests.helpers import sqlite_plan
 
 pytestmark = pytest.mark.broker
 
@@ -98,6 +100,35 @@ async def test_invalid_applications_are_refused_naming_the_field(auth: Auth, fie
     refused = await auth.client.post("/auth/applications", json=APPLICATION | {field: value})
     assert refused.status_code == 422
     assert field in refused.text
+
+
+async def test_operators_read_the_applications_a_page_at_a_time_oldest_first(auth: Auth) -> None:
+    applied = []
+    for n in range(3):
+        response = await auth.client.post("/auth/applications", json=APPLICATION | {"login": f"dr.durand{n}"})
+        assert response.status_code == 201, response.text
+        applied.append(response.json()["practitioner_id"])
+    await auth.create_user("practitioner")  # active: not an application
+    operator = bearer(await auth.log_in(await auth.create_user("operator")))
+
+    first = await auth.client.get("/auth/applications", params={"limit": 2}, headers=operator)
+    rest = await auth.client.get("/auth/applications", params={"limit": 2, "offset": 2}, headers=operator)
+    too_many = await auth.client.get("/auth/applications", params={"limit": 501}, headers=operator)
+    assert [a["id"] for a in first.json()] == applied[:2]
+    assert [a["id"] for a in rest.json()] == applied[2:]
+    assert too_many.status_code == 422
+    assert "limit" in too_many.text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the query plan read is SQLite's
+async def test_the_applications_are_read_through_an_index_in_its_order(auth: Auth, database_url: str) -> None:
+    async with auth.runtime.sessions() as session:
+        plan = await sqlite_plan(session, repository.PENDING_PRACTITIONERS, {"limit": 100, "offset": 0})
+
+    assert any(
+        "users USING INDEX ix_users_status_role_created_at (status=? AND role=?)" in p for p in plan
+    ), plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan
 
 
 async def test_an_unknown_login_and_a_wrong_password_get_the_same_answer(auth: Auth) -> None:

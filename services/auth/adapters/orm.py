@@ -1,7 +1,7 @@
 """The auth service's tables. TOTP secrets, names and contacts are encrypted; session handles, refresh
 tokens and reset codes are stored as keyed digests only."""
 
-from sqlalchemy import Boolean, Column, Date, Integer, LargeBinary, MetaData, String, Table
+from sqlalchemy import Boolean, Column, Date, Index, Integer, LargeBinary, MetaData, String, Table
 
 from runtime.crypto import EncryptedJSON, EncryptedText
 from runtime.db import UtcDateTime
@@ -38,6 +38,9 @@ users = Table(
     Column("reset_digest", LargeBinary(32)),
     Column("reset_expires_at", UtcDateTime),
 )
+# The operators' list of applications (pending practitioners, oldest first, a page at a time) reads
+# this index in its order: the id settles ties, so that pages neither repeat nor skip an account.
+Index("ix_users_status_role_created_at", users.c.status, users.c.role, users.c.created_at, users.c.id)
 
 sessions = Table(
     "sessions",

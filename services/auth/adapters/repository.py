@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.crypto import fingerprint
@@ -24,6 +24,21 @@ async def user_by_login(db: AsyncConnection, login: str) -> Row[Any] | None:
     """The account, locked until the unit of work ends (PostgreSQL; SQLite serialises writers anyway), so
     that concurrent attempts count every failure and see each other's throttle."""
     return (await db.execute(select(users).where(users.c.login == login).with_for_update())).one_or_none()
+
+
+PENDING_PRACTITIONERS = (
+    select(users)
+    .where(users.c.status == "pending", users.c.role == "practitioner")
+    .order_by(users.c.created_at, users.c.id)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+
+
+async def pending_practitioners(db: AsyncConnection, limit: int, offset: int) -> list[Row[Any]]:
+    """Practitioners whose application waits for an operator, oldest first, through the index on
+    (status, role, created_at, id): the users table holds every account of every role."""
+    return list((await db.execute(PENDING_PRACTITIONERS, {"limit": limit, "offset": offset})).all())
 
 
 async def user_by_id(db: AsyncConnection, user_id: str) -> Row[Any] | None:

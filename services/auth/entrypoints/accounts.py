@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Query, Response, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from contracts.common import Profession
-from runtime.http import declared
+from runtime.http import Offset, declared
 from runtime.security import Actor, CurrentActor, Role, require
 from runtime.service import RuntimeDep
 from services.auth.domain.identifiers import IdentifierError
@@ -66,8 +66,14 @@ async def apply(body: ApplicationIn, runtime: RuntimeDep) -> dict[str, str]:
 
 
 @router.get("/applications")
-async def pending(_operator: Operator, runtime: RuntimeDep) -> list[dict[str, Any]]:
-    rows = await accounts.pending(runtime.uow)
+async def pending(
+    _operator: Operator,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Offset = 0,
+) -> list[dict[str, Any]]:
+    """The applications waiting for activation, oldest first."""
+    rows = await accounts.pending(runtime.sessions, limit, offset)
     keys = ("id", "login", "profession", "last_name", "first_name", "email", "phones", "rpps", "adeli")
     return [{key: getattr(row, key) for key in keys} for row in rows]
 

@@ -12,6 +12,7 @@ from sqlalchemy import Row, select, update
 
 from contracts.auth import PractitionerActivatedV1, PractitionerAppliedV1, PractitionerDeactivatedV1
 from contracts.common import Profession
+from runtime.db import Sessions
 from runtime.messaging.uow import UnitOfWork
 from services.auth.adapters import repository as repo
 from services.auth.adapters.orm import users
@@ -74,10 +75,10 @@ async def apply(uow: UnitOfWork, application: Application, now: datetime) -> str
     return practitioner_id
 
 
-async def pending(uow: UnitOfWork) -> list[Row[Any]]:
-    async with uow() as unit:
-        query = select(users).where(users.c.role == "practitioner", users.c.status == "pending")
-        return list((await unit.session.execute(query.order_by(users.c.created_at))).all())
+async def pending(sessions: Sessions, limit: int, offset: int = 0) -> list[Row[Any]]:
+    """The applications waiting for an operator, oldest first: a page of them."""
+    async with sessions() as session:
+        return await repo.pending_practitioners(session, limit, offset)
 
 
 async def activate(uow: UnitOfWork, practitioner_id: str, now: datetime) -> None:

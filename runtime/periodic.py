@@ -1,13 +1,28 @@
-"""A job a service runs as it starts and then at an interval for as long as it runs (retention): a
-failed round is logged by name and tried again at the next."""
+"""Jobs a service runs as it starts and then at an interval for as long as it runs (the retentions): a
+failed round is logged by name and tried again at the next. A service names its jobs in its definition
+(`ServiceDefinition.jobs`); `runtime.service` starts and stops them with the service."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from runtime.messaging.uow import Unit, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    what: str
+    """Its name, in the logs and in its task's name."""
+    seconds: float
+    """Between the end of a round and the start of the next."""
+    run: Callable[[], Awaitable[object]]
 
 
 async def every(seconds: float, job: Callable[[], Awaitable[object]], what: str) -> None:
@@ -19,3 +34,20 @@ async def every(seconds: float, job: Callable[[], Awaitable[object]], what: str)
         except Exception as error:
             log.warning("%s failed (%s); retrying later", what, type(error).__name__)
         await asyncio.sleep(seconds)
+
+
+async def in_batches(uow: UnitOfWork, step: Callable[[Unit], Awaitable[int]], batch: int, what: str) -> int:
+    """Run `step`, which deletes at most `batch` rows, a transaction at a time until it deletes fewer;
+    logs and returns how many it deleted in all (`what`: of what, to the log). The service's own writes
+    go on between the transactions, where one transaction for a whole backlog would hold them all up."""
+    deleted = 0
+    while True:
+        async with uow() as unit:
+            done = await step(unit)
+        deleted += done
+        if done < batch:
+            break
+        await asyncio.sleep(0)
+    if deleted:
+        log.info("deleted %d %s", deleted, what)
+    return deleted

@@ -55,6 +55,8 @@ class ServiceDefinition:
     migrations: Path
     routers: Sequence[APIRouter] = ()
     subscriptions: Callable[[Runtime], Sequence[Subscription]] = lambda _runtime: ()
+    jobs: Callable[[Runtime], Sequence[periodic.Job]] = lambda _runtime: ()
+    """Run from start to stop, once the broker has started; every service also forgets old inbox rows."""
     on_startup: Sequence[Hook] = ()
     on_shutdown: Sequence[Hook] = ()
 
@@ -133,14 +135,15 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
             await hook(runtime)
         await broker.start()
         days = settings.inbox_retention_days
-        inbox_retention = asyncio.create_task(
-            periodic.every(
-                inbox.INTERVAL_SECONDS,
-                lambda: inbox.forget_processed(uow, definition.tables, days),
-                "inbox retention",
-            ),
-            name="inbox-retention",
+        forget = periodic.Job(
+            "inbox retention",
+            inbox.INTERVAL_SECONDS,
+            lambda: inbox.forget_processed(uow, definition.tables, days),
         )
+        jobs = [
+            asyncio.create_task(periodic.every(job.seconds, job.run, job.what), name=job.what)
+            for job in (forget, *definition.jobs(runtime))
+        ]
         if freeze_heap:
             Gauge(
                 "fse_gc_frozen_objects",
@@ -151,8 +154,9 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
         try:
             yield
         finally:
-            inbox_retention.cancel()
-            await asyncio.gather(inbox_retention, return_exceptions=True)
+            for task in jobs:
+                task.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
             for hook in definition.on_shutdown:
                 await _bounded(hook(runtime), f"shutdown hook {getattr(hook, '__name__', hook)}")
             await _bounded(runtime.offsets.flush(), "offset commits")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
-from sqlalchemy import Select, Update, event
+from sqlalchemy import Delete, Select, Update, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -123,7 +123,7 @@ def statements_sent() -> Iterator[list[tuple[str, Any]]]:
 
 
 async def sqlite_plan(
-    session: AsyncConnection, statement: Select[Any] | Update, values: dict[str, Any]
+    session: AsyncConnection, statement: Select[Any] | Update | Delete, values: dict[str, Any]
 ) -> list[str]:
     """SQLite's query plan for `statement` with `values` (EXPLAIN QUERY PLAN), a line a step: "SEARCH
     <table> USING INDEX ..." reads through an index, "SCAN <table>" reads the whole table."""

@@ -7,16 +7,14 @@ group processed. Runs as the service starts, then every hour (`runtime.service`)
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, tuple_
 
+from runtime import periodic
 from runtime.messaging.tables import MessagingTables
-from runtime.messaging.uow import UnitOfWork
+from runtime.messaging.uow import Unit, UnitOfWork
 
-log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 3600.0
 
 
@@ -29,14 +27,9 @@ async def forget_processed(
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
     oldest = select(inbox.c.event_id, inbox.c.consumer).where(inbox.c.processed_at < cutoff).limit(batch)
     statement = delete(inbox).where(tuple_(inbox.c.event_id, inbox.c.consumer).in_(oldest))
-    forgotten = 0
-    while True:
-        async with uow() as unit:
-            deleted = int((await unit.session.execute(statement)).rowcount)
-        forgotten += deleted
-        if deleted < batch:
-            break
-        await asyncio.sleep(0)
-    if forgotten:
-        log.info("inbox: forgot %d events processed more than %d days ago", forgotten, days)
-    return forgotten
+
+    async def step(unit: Unit) -> int:
+        return int((await unit.session.execute(statement)).rowcount)
+
+    what = f"inbox rows of events processed more than {days} days ago"
+    return await periodic.in_batches(uow, step, batch, what)

@@ -1,17 +1,19 @@
 """Wiring of the notifications service: the subscriptions, the HTTP routes, and the delivery task that
 works the pending e-mails from start to stop."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prometheus_client import Gauge
 
 from runtime.db import is_postgres
+from runtime.periodic import Job
 from runtime.service import Runtime, ServiceDefinition
 from services.notifications.adapters.orm import messaging, metadata
 from services.notifications.adapters.smtp import Mailer
 from services.notifications.domain.delivery import RetryPolicy
 from services.notifications.entrypoints import http, maintenance, stream
-from services.notifications.service_layer import demo
+from services.notifications.service_layer import demo, retention
 from services.notifications.service_layer.delivery import DeliveryWorker
 from services.notifications.settings import Settings
 
@@ -52,6 +54,12 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
     async def stop_delivery(runtime: Runtime) -> None:
         await runtime.extras["delivery"].stop(settings.smtp_timeout_seconds + 5)
 
+    def jobs(runtime: Runtime) -> list[Job]:
+        async def purge() -> int:
+            return await retention.purge_expired(runtime.uow, datetime.now(UTC), settings.retention_days)
+
+        return [Job("notices retention", settings.retention_interval_seconds, purge)]
+
     return ServiceDefinition(
         settings=settings,
         title="FSE notifications",
@@ -60,6 +68,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         routers=[http.router, maintenance.router],
         subscriptions=stream.subscriptions,
+        jobs=jobs,
         on_startup=[demo.seed, start_delivery],
         on_shutdown=[stop_delivery],
     )

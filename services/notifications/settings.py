@@ -1,6 +1,6 @@
 from typing import Self
 
-from pydantic import FilePath, SecretStr, model_validator
+from pydantic import Field, FilePath, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -36,6 +36,21 @@ class Settings(ServiceSettings):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     delivery_max_attempts: int = 130
+
+    # A notice and its e-mails are deleted this many days after the notice was made (once none of its
+    # e-mails is still being tried): a year, as long as the claims' history. Longer than the inbox
+    # remembers an event, so that an event delivered again never finds its notice gone and sends again.
+    retention_days: int = Field(366, ge=1)
+    retention_interval_seconds: float = 3600.0
+
+    @model_validator(mode="after")
+    def _kept_longer_than_the_inbox_remembers(self) -> Self:
+        if self.retention_days <= self.inbox_retention_days:
+            raise ValueError(
+                f"retention_days: {self.retention_days} must be more than the inbox's retention "
+                f"({self.inbox_retention_days} days), or an event delivered again would send its notice again"
+            )
+        return self
 
     @model_validator(mode="after")
     def _credentials_whole_and_only_over_tls(self) -> Self:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.messaging.uow import Unit
@@ -59,6 +59,15 @@ _NOTICE_SENT = (  # once none of its deliveries is pending
     .where(notices.c.key == bindparam("notice"), notices.c.status == "pending", ~_STILL_PENDING)
     .values(status="sent", sent_at=bindparam("now"))
 )
+
+_EXPIRED = (  # oldest first, through the index on created_at; a notice still being sent stays
+    select(notices.c.key)
+    .where(notices.c.created_at < bindparam("cutoff"), ~_STILL_PENDING)
+    .order_by(notices.c.created_at)
+    .limit(bindparam("limit"))
+)
+_FORGET_DELIVERIES = delete(deliveries).where(deliveries.c.notice_key.in_(bindparam("keys", expanding=True)))
+_FORGET_NOTICES = delete(notices).where(notices.c.key.in_(bindparam("keys", expanding=True)))
 
 
 class NoticeRepository:
@@ -164,3 +173,13 @@ class NoticeRepository:
             await self.session.execute(
                 update(notices).where(notices.c.key == notice_key).values(status="failed")
             )
+
+    async def purge_before(self, cutoff: datetime, limit: int) -> int:
+        """The oldest notices created before `cutoff` of which no e-mail is still to be sent, up to
+        `limit`, deleted with their e-mails; returns how many notices."""
+        found = await self.session.execute(_EXPIRED, {"cutoff": cutoff, "limit": limit})
+        expired = list(found.scalars())
+        if expired:
+            await self.session.execute(_FORGET_DELIVERIES, {"keys": expired})
+            await self.session.execute(_FORGET_NOTICES, {"keys": expired})
+        return len(expired)

@@ -13,17 +13,20 @@ from hypothesis import strategies as st
 
 from contracts.common import ClaimContent
 from runtime.security import Actor, Role
+from runtime.service import build_app
 from services.claims.adapters.forms import forms_of
 from services.claims.adapters.history import OLDEST_EXPIRED, changes_of, page_of_history, purge_claims_before
 from services.claims.adapters.payments import payments_of
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.adapters.signing import receipt_signer
+from services.claims.bootstrap import definition
 from services.claims.domain.history import HistoryFilter, months_before, retention_cutoff
 from services.claims.domain.model import Status
 from services.claims.service_layer.intake import receive_claim
 from services.claims.service_layer.retention import purge_expired
+from services.claims.settings import Settings
 from tests.claims.conftest import Claims, claim_body
-from tests.helpers import sqlite_plan, sqlite_plan_as_sent, statements_sent
+from tests.helpers import eventually, sqlite_plan, sqlite_plan_as_sent, statements_sent
 
 DOCTOR = Actor("prt-h", Role.PRACTITIONER, "prt-h", "sid", 0)
 
@@ -164,6 +167,26 @@ async def test_retention_purges_a_backlog_oldest_first_a_batch_a_transaction(cla
     async with claims.runtime.sessions() as session:
         assert all([await changes_of(session, reference) == [] for reference in expired.values()])
         assert await changes_of(session, kept)
+
+
+@pytest.mark.broker
+async def test_the_service_purges_what_is_past_retention_as_it_starts(
+    claims: Claims, database_url: str, kafka_bootstrap: str
+) -> None:
+    now = datetime.now(UTC)
+    old = await received_on(claims, now - timedelta(days=400))
+    kept = await received_on(claims, now - timedelta(days=300))
+    settings = Settings(
+        database_url=database_url, data_dir=claims.data_dir, kafka_bootstrap_servers=kafka_bootstrap
+    )
+    app = build_app(definition(settings))
+
+    async with app.router.lifespan_context(app):
+        assert await eventually(lambda: only_kept(claims, [old, kept], {kept}))
+
+
+async def only_kept(claims: Claims, references: list[str], kept: set[str]) -> bool:
+    return await stored(claims, references) == kept
 
 
 async def stored(claims: Claims, references: list[str]) -> set[str]:

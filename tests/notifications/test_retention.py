@@ -60,6 +60,7 @@ async def test_notices_past_retention_go_with_their_emails_oldest_first_a_batch_
     # runs the purge itself, with its own date.
     service.settings = service.settings.model_copy(update={"retention_days": 100 * DAYS})
     await service.start()
+    await service.worker.stop()  # the e-mails made here are settled by the test, never sent
     past = NOW - timedelta(days=DAYS)
     for key, days_before in [("sent-b", 2), ("sent-a", 3), ("failed", 1)]:
         await made(service, key, past - timedelta(days=days_before), emails=2)
@@ -90,6 +91,7 @@ async def test_notices_past_retention_go_with_their_emails_oldest_first_a_batch_
 async def test_the_service_deletes_what_is_past_retention_as_it_starts(durable_service: Harness) -> None:
     service = durable_service
     await service.start()
+    await service.worker.stop()  # the e-mails made here are settled by the test, never sent
     now = datetime.now(UTC)
     await made(service, "sent-old", now - timedelta(days=service.settings.retention_days + 1))
     await settle(service, "sent-old")

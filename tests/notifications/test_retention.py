@@ -62,7 +62,7 @@ async def test_notices_past_retention_go_with_their_emails_oldest_first_a_batch_
     await service.start()
     await service.worker.stop()  # the e-mails made here are settled by the test, never sent
     past = NOW - timedelta(days=DAYS)
-    for key, days_before in [("sent-b", 2), ("sent-a", 3), ("failed", 1)]:
+    for key, days_before in [("failed", 1), ("sent-b", 2), ("sent-a", 3)]:  # made newest first
         await made(service, key, past - timedelta(days=days_before), emails=2)
         await settle(service, key, emails=2)
     await made(service, "sent-c", past - timedelta(hours=2))

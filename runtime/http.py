@@ -23,6 +23,9 @@ MAX_BODY_BYTES = 1024 * 1024
 # integers (SQLite's are 64-bit: a larger one was a 500).
 MAX_OFFSET = 1_000_000
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
+# Paging: how many rows a page holds at most (100 unless asked).
+MAX_PAGE = 500
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 # What FastAPI answers (400) when a JSON body is not even text: answered like any other bad body instead.
 _UNPARSABLE_BODY = "There was an error parsing the body"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from contracts.common import Profession
-from runtime.http import Offset, declared
+from runtime.http import Limit, Offset, declared
 from runtime.security import Actor, CurrentActor, Role, require
 from runtime.service import RuntimeDep
 from services.auth.domain.identifiers import IdentifierError
@@ -69,7 +69,7 @@ async def apply(body: ApplicationIn, runtime: RuntimeDep) -> dict[str, str]:
 async def pending(
     _operator: Operator,
     runtime: RuntimeDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[dict[str, Any]]:
     """The applications waiting for activation, oldest first."""

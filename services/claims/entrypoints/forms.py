@@ -4,14 +4,14 @@ and the employer's PDF copy of a sick-leave prescription."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from contracts.forms import EtmFormV1, FormKind, InvalidityFormV1, SickLeaveFormV1
-from runtime.http import Offset, declared
+from runtime.http import Limit, Offset, declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.claims.adapters import clock
@@ -77,7 +77,7 @@ async def list_forms(
     actor: CurrentActor,
     runtime: RuntimeDep,
     kind: FormKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[FormOut]:
     if not actor.practitioner_id:

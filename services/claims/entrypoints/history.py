@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from contracts.common import Fund, Matricule
-from runtime.http import Offset, declared
+from runtime.http import Limit, Offset, declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.claims.adapters import clock
@@ -86,7 +86,7 @@ Wanted = Annotated[HistoryFilter, Depends(wanted)]
 async def list_claims(
     filters: Wanted,
     runtime: RuntimeDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[ClaimSummary]:
     """The last 12 months, newest first."""

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from runtime.http import Offset, declared
+from runtime.http import Limit, Offset, declared
 from runtime.security import CurrentActor
 from runtime.service import RuntimeDep
 from services.claims.adapters import clock, payments
@@ -37,7 +37,7 @@ def _practitioner(actor: CurrentActor) -> str:
 async def list_payments(
     actor: CurrentActor,
     runtime: RuntimeDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[PaymentOut]:
     async with runtime.sessions() as session:

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from runtime.http import Limit
 from runtime.security import Role, require
 from runtime.service import RuntimeDep
 from services.notifications.adapters.orm import deliveries, notices
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-# A negative or huge limit reached the database (a 500 past 64 bits): refused with 422 instead.
-Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
 class NoticeOut(BaseModel):

@@ -5,6 +5,12 @@ the batches each service's consumers handled per claim (bench.consumption), and 
 latency went, hop by hop, for all claims and for the slowest 1 % (bench.hops); then each target with its
 figure, met or not (bench.targets), and peak memory.
 
+Each pipeline run (and the raw broker's) has a system of its own, started for it: a fetch from the
+embedded broker costs about a microsecond for every record batch its partition holds and the broker
+cannot be trimmed (`python -m bench.broker_growth`), so a run on a system earlier runs had used would
+measure how much they had left in the broker rather than the pipeline; the raw broker always has
+fresh topics.
+
     python -m bench                      # 20,000 claims, 10 s at each offered load
     python -m bench --claims 2000 --duration 3   # a quick run
 """
@@ -13,8 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from bench import consumption
@@ -98,70 +105,102 @@ def raw_line(label: str, result: RawResult) -> str:
     )
 
 
-async def measure(args: argparse.Namespace, system: System) -> None:
-    rates = [float(r) for r in args.rates.split(",") if r]
+@dataclass(frozen=True)
+class Phase:
+    label: str
+    intake: str
+    claims: int
+    rate: float | None = None
+    """Offered claims/s; None: as fast as possible."""
+
+
+def phases(args: argparse.Namespace) -> list[Phase]:
     intakes = ["kafka", "http"] if args.intake == "both" else [args.intake]
-    raw: RawResult | None = None
-    if not args.skip_raw:
-        print("raw broker: 1 KB messages through 4 hops (aiokafka, batched, no logic)", flush=True)
-        async with RawBroker(system.bootstrap_servers) as broker:
-            await broker.run(min(1000, args.claims))  # warm-up
-            raw = await broker.run(args.claims)
-            print(raw_line("throughput", raw), flush=True)
-            for rate in rates:
-                print(raw_line(f"at {rate:.0f}/s offered", await broker.run(int(rate * args.duration), rate)))
+    runs = [Phase("throughput", intake, args.claims) for intake in intakes]
+    for rate in rates_of(args):
+        runs += [
+            Phase(f"at {rate:.0f}/s offered", intake, int(rate * args.duration), rate) for intake in intakes
+        ]
+    return runs
+
+
+def rates_of(args: argparse.Namespace) -> list[float]:
+    return [float(r) for r in args.rates.split(",") if r]
+
+
+async def measure_raw(args: argparse.Namespace, system: System) -> RawResult:
+    print("raw broker: 1 KB messages through 4 hops (aiokafka, batched, no logic)", flush=True)
+    async with RawBroker(system.bootstrap_servers) as broker:
+        await broker.run(min(1000, args.claims))  # warm-up
+        raw = await broker.run(args.claims)
+        print(raw_line("throughput", raw), flush=True)
+        for rate in rates_of(args):
+            print(raw_line(f"at {rate:.0f}/s offered", await broker.run(int(rate * args.duration), rate)))
+    return raw
+
+
+async def measure(
+    args: argparse.Namespace, phase: Phase, system: System
+) -> tuple[Run, dict[str, float | None]]:
+    """One run of the pipeline, after a warm-up, on a system started for it; with each service's peak
+    memory."""
     token = await asyncio.to_thread(log_in, system)
     # The benchmark's own work (load, watcher) is not counted; the mailbox's thread beside it is.
     pids, threads = system.pids(), system.threads()
 
-    def cpu_line(before: tuple[dict[str, float], tuple[int, int, int]], run: Run, quiet: float) -> str:
-        processes, ticks = before
-        per_claim = cpu_per_claim(processes, cpu_seconds(pids, threads), run.claims)
-        share = machine_share(ticks, machine_ticks())
-        when = f"read {quiet:.1f} s after the last decision, once quiet"
-        return f"    CPU per claim, ms: {per_claim} ({share}; {when})"
-
     def consumed() -> dict[str, consumption.Consumption]:
         return {name: consumption.read(system.url(name)) for name in system.processes if name != "auth"}
 
-    async def measured(label: str, load_run: Awaitable[Run]) -> Run:
-        """`load_run` between two readings, each taken once the services are quiet (nothing consumed or
-        published for a second): what a run leaves to do after its last decision (its e-mails, the
-        relays' last sends) is counted in that run, not in the next one."""
-        _waited, batches = await consumption.settle(consumed)
-        heap.freeze()  # the measuring side pauses no more than the services do (runtime.heap)
-        before = cpu_seconds(pids, threads), machine_ticks()
-        run = await load_run
-        quiet, after = await consumption.settle(consumed)
-        print(line(f"{label}, intake over {run.intake}", run), flush=True)
-        print(notified_line(run), flush=True)
-        print(cpu_line(before, run, quiet), flush=True)
-        per_claim = consumption.batches_line(batches, after, run.claims)
-        print(f"    batches per claim (events a batch): {per_claim}", flush=True)
-        print(hops_line(run), flush=True)
-        print(tail_line(run), flush=True)
-        return run
-
-    print("pipeline: intake -> eligibility -> tariff -> decision -> notification (rejections)", flush=True)
     async with DecisionWatcher(system.bootstrap_servers) as watcher:
         load = Load(system, token, watcher, args.stall_seconds)
         await load.kafka(min(500, args.claims))  # warm-up: groups joined, connections open
-        throughput: list[Run] = []
-        for intake in intakes:
-            throughput.append(
-                await measured(
-                    "throughput", load.kafka(args.claims) if intake == "kafka" else load.http(args.claims)
-                )
-            )
-        paced: dict[float, list[Run]] = {}
-        for rate in rates:
-            for intake in intakes:
-                count = int(rate * args.duration)
-                run = await measured(
-                    f"at {rate:.0f}/s offered",
-                    load.kafka(count, rate) if intake == "kafka" else load.http(count, rate),
-                )
-                paced.setdefault(rate, []).append(run)
+        # Taken once the services are quiet (nothing consumed or published for a second) before and
+        # after: what a run leaves to do after its last decision (its e-mails, the relays' last sends)
+        # is counted in that run.
+        _waited, batches = await consumption.settle(consumed)
+        heap.freeze()  # the measuring side pauses no more than the services do (runtime.heap)
+        processes, ticks = cpu_seconds(pids, threads), machine_ticks()
+        if phase.intake == "kafka":
+            run = await load.kafka(phase.claims, phase.rate)
+        else:
+            run = await load.http(phase.claims, phase.rate)
+        quiet, after = await consumption.settle(consumed)
+    per_claim = cpu_per_claim(processes, cpu_seconds(pids, threads), run.claims)
+    share = machine_share(ticks, machine_ticks())
+    print(line(f"{phase.label}, intake over {run.intake}", run), flush=True)
+    print(notified_line(run), flush=True)
+    when = f"read {quiet:.1f} s after the last decision, once quiet"
+    print(f"    CPU per claim, ms: {per_claim} ({share}; {when})", flush=True)
+    print(f"    batches per claim (events a batch): {consumption.batches_line(batches, after, run.claims)}")
+    print(hops_line(run), flush=True)
+    print(tail_line(run), flush=True)
+    return run, {name: peak_rss_mib(process.pid) for name, process in system.processes.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
+    print(f"bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
+
+    def data_dir(name: str) -> Path | None:
+        return args.data_dir / name if args.data_dir else None
+
+    raw = None if args.skip_raw else on_a_system(data_dir("raw"), lambda system: measure_raw(args, system))
+    print(
+        "pipeline: intake -> eligibility -> tariff -> decision -> notification (rejections),"
+        " each run on a system started for it",
+        flush=True,
+    )
+    throughput: list[Run] = []
+    paced: dict[float, list[Run]] = {}
+    memory: dict[str, list[float]] = {}
+    for number, phase in enumerate(phases(args)):
+        run, peaks = on_a_system(data_dir(f"run-{number}"), partial(measure, args, phase))
+        if phase.rate is None:
+            throughput.append(run)
+        else:
+            paced.setdefault(phase.rate, []).append(run)
+        for name, peak in peaks.items():
+            memory.setdefault(name, []).extend([] if peak is None else [peak])
     best = max(throughput, key=lambda run: run.rate, default=None)
     if raw and best:
         notified = best.notified_rate
@@ -172,16 +211,9 @@ async def measure(args: argparse.Namespace, system: System) -> None:
     print("targets:")
     for text in table(judge(raw, throughput, paced)):
         print(text)
-    print("peak memory (VmHWM) per service:")
-    for name, process in system.processes.items():
-        rss = peak_rss_mib(process.pid)
-        print(f"  {name:<14} {'n/a' if rss is None else f'{rss:.0f} MiB'}")
-
-
-def main(argv: list[str] | None = None) -> None:
-    args = parse(argv)
-    print(f"bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
-    on_a_system(args.data_dir, lambda system: measure(args, system))
+    print("peak memory (VmHWM) per service, the highest of the runs:")
+    for name, highs in memory.items():
+        print(f"  {name:<14} {f'{max(highs):.0f} MiB' if highs else 'n/a'}")
     print(f"done, {machine()}")
 
 

@@ -1,18 +1,27 @@
-"""`python -m bench`, the short form, as anyone runs it: one system on the embedded broker, the raw
-broker and the whole pipeline measured in one run, and every figure printed, for every claim sent."""
+"""`python -m bench`, the short form, as anyone runs it: the raw broker and the whole pipeline measured
+in one run, each pipeline run on a system of its own, and every figure printed, for every claim sent."""
 
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 CLAIMS, RATE, SECONDS = 300, 100, 2
 PACED = RATE * SECONDS
 
 
-def test_one_run_prints_every_figure_for_every_claim() -> None:
+def claims_in(data_dir: Path) -> int:
+    with sqlite3.connect(f"file:{data_dir / 'claims.db'}?mode=ro", uri=True) as db:
+        (count,) = db.execute("SELECT count(*) FROM claims").fetchone()
+    return int(count)
+
+
+def test_one_run_prints_every_figure_for_every_claim(tmp_path: Path) -> None:
     arguments = ["--claims", str(CLAIMS), "--rates", str(RATE), "--duration", str(SECONDS)]
+    arguments += ["--data-dir", str(tmp_path)]
     done = subprocess.run(
         [sys.executable, "-m", "bench", *arguments], capture_output=True, text=True, timeout=480, check=False
     )
@@ -60,3 +69,13 @@ def test_one_run_prints_every_figure_for_every_claim() -> None:
         assert re.search(rf"^  {service} +\d+ MiB$", out, re.M), service
     assert "errors" not in out
     assert "incomplete" not in out
+    # Each run had a system of its own: its claims (after a warm-up of as many, at most 500) and no
+    # other run's; the raw broker's system saw none.
+    runs = {path.name: claims_in(path) for path in tmp_path.iterdir()}
+    assert runs == {
+        "raw": 0,
+        "run-0": 2 * CLAIMS,
+        "run-1": 2 * CLAIMS,
+        "run-2": CLAIMS + PACED,
+        "run-3": CLAIMS + PACED,
+    }

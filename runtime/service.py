@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException
 
 from runtime import crypto, db, heap, logs, loop, periodic, revocations
-from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, make_broker
+from runtime.broker import DeadLetterPublisher, OffsetCommitters, attach, make_broker, start_broker
 from runtime.db import Sessions
 from runtime.http import (
     BodyLimit,
@@ -133,7 +133,7 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
         # it would wait holding the write lock that the hook needs.
         for hook in definition.on_startup:
             await hook(runtime)
-        await broker.start()
+        await start_broker(broker)
         days = settings.inbox_retention_days
         forget = periodic.Job(
             "inbox retention",

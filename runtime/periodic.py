@@ -8,7 +8,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, select
 
 if TYPE_CHECKING:
     from runtime.messaging.uow import Unit, UnitOfWork
@@ -51,3 +53,10 @@ async def in_batches(uow: UnitOfWork, step: Callable[[Unit], Awaitable[int]], ba
     if deleted:
         log.info("deleted %d %s", deleted, what)
     return deleted
+
+
+def oldest_before(key: ColumnElement[Any], at: ColumnElement[Any]) -> Select[Any]:
+    """The keys of the rows whose `at` is before the bound `cutoff`, oldest first, at most the bound
+    `limit`: with an index on `at`, a retention's round reads only what it deletes (more conditions
+    may be added with `.where`)."""
+    return select(key).where(at < bindparam("cutoff")).order_by(at).limit(bindparam("limit"))

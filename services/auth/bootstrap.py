@@ -1,11 +1,13 @@
 """Wiring of the auth service."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+from runtime.periodic import Job
 from runtime.service import Runtime, ServiceDefinition
 from services.auth.adapters.orm import messaging, metadata
 from services.auth.entrypoints import accounts, assistants, http
-from services.auth.service_layer import demo
+from services.auth.service_layer import demo, retention
 from services.auth.service_layer.tokens import Issuer
 from services.auth.settings import Settings
 
@@ -16,6 +18,14 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
     async def keep_issuer(runtime: Runtime) -> None:
         runtime.extras["issuer"] = Issuer(settings.resolved_private_key(), settings.session_policy())
 
+    def jobs(runtime: Runtime) -> list[Job]:
+        async def purge() -> int:
+            return await retention.purge_expired(
+                runtime.uow, datetime.now(UTC), settings.session_retention_days
+            )
+
+        return [Job("sessions retention", settings.retention_interval_seconds, purge)]
+
     return ServiceDefinition(
         settings=settings,
         title="FSE auth",
@@ -24,4 +34,5 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         routers=[http.router, accounts.router, assistants.router],
         on_startup=[keep_issuer, demo.seed],
+        jobs=jobs,
     )

@@ -1,6 +1,7 @@
 from datetime import timedelta
+from typing import Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from runtime import keys
@@ -17,6 +18,19 @@ class Settings(ServiceSettings):
     token_lifetime_seconds: int = Field(300, ge=30, le=900)
     idle_timeout_minutes: int = Field(30, ge=1)
     absolute_timeout_hours: int = Field(12, ge=1)
+    # A session's row is deleted this many days after the session began, ended or not: none lives
+    # longer than the absolute timeout. Its login and its end stay on fse.auth (the audit).
+    session_retention_days: int = Field(30, ge=1)
+    retention_interval_seconds: float = 3600.0
+
+    @model_validator(mode="after")
+    def _sessions_kept_longer_than_they_live(self) -> Self:
+        if self.session_retention_days * 24 <= self.absolute_timeout_hours:
+            raise ValueError(
+                f"session_retention_days: {self.session_retention_days} days must be longer than the absolute"
+                f" timeout ({self.absolute_timeout_hours} hours), or a session still alive would be deleted"
+            )
+        return self
 
     def resolved_private_key(self) -> bytes:
         return keys.auth_private_key(self.private_key, self.data_dir)

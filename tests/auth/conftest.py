@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,14 +101,20 @@ def bearer(tokens: dict[str, str]) -> dict[str, str]:
     return {"Authorization": tokens["Authorization"]}
 
 
-@pytest.fixture
-async def auth(database_url: str, data_dir: Path, kafka_bootstrap: str) -> AsyncIterator[Auth]:
-    settings = Settings(data_dir=data_dir, database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap)
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Auth]:
     app = build_app(definition(settings))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://auth") as client:
             yield Auth(client, app.state.runtime)
+
+
+@pytest.fixture
+async def auth(database_url: str, data_dir: Path, kafka_bootstrap: str) -> AsyncIterator[Auth]:
+    settings = Settings(data_dir=data_dir, database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap)
+    async with running(settings) as service:
+        yield service
 
 
 def days(n: int) -> timedelta:

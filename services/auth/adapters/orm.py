@@ -49,7 +49,8 @@ sessions = Table(
     Column("handle_digest", LargeBinary(32), nullable=False, unique=True),
     Column("user_id", String(64), nullable=False, index=True),
     Column("stage", String(16), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
+    # The retention reads the oldest sessions through it (services.auth.service_layer.retention).
+    Column("created_at", UtcDateTime, nullable=False, index=True),
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
 )

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.messaging.uow import Unit
+from runtime.periodic import oldest_before
 from services.notifications.adapters.orm import deliveries, notices
 from services.notifications.domain.notices import Notice
 
@@ -60,12 +61,8 @@ _NOTICE_SENT = (  # once none of its deliveries is pending
     .values(status="sent", sent_at=bindparam("now"))
 )
 
-_EXPIRED = (  # oldest first, through the index on created_at; a notice still being sent stays
-    select(notices.c.key)
-    .where(notices.c.created_at < bindparam("cutoff"), ~_STILL_PENDING)
-    .order_by(notices.c.created_at)
-    .limit(bindparam("limit"))
-)
+# Oldest first, through the index on created_at; a notice still being sent stays.
+_EXPIRED = oldest_before(notices.c.key, notices.c.created_at).where(~_STILL_PENDING)
 _FORGET_DELIVERIES = delete(deliveries).where(deliveries.c.notice_key.in_(bindparam("keys", expanding=True)))
 _FORGET_NOTICES = delete(notices).where(notices.c.key.in_(bindparam("keys", expanding=True)))
 

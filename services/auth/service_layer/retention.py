@@ -1,8 +1,8 @@
 """Retention: a session's row is kept `days` after the session began (30 by default), then deleted,
-ended or not, oldest first and a thousand a transaction. No session lives past the absolute timeout,
-and a user's sessions are all ended at once (deactivation, password reset): without it, every login
-would stay for ever and each of those would name every session the user ever had. Runs at start and
-then every hour (`ServiceDefinition.jobs`); `now` is injected so that tests choose the day."""
+ended or not, oldest first and a thousand a transaction; no session lives past the absolute timeout.
+Without it every login stayed for ever, and ending all of a user's sessions at once (deactivation,
+password reset) named every session the user ever had. Runs at start and then every hour
+(`ServiceDefinition.jobs`); `now` is injected so that tests choose the day."""
 
 from __future__ import annotations
 

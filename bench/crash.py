@@ -13,14 +13,22 @@ import asyncio
 import json
 import random
 import signal
-import sqlite3
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from bench.harness import claim, log_in, new_run, on_a_system, proof_options, seed_of, submission
+from bench.harness import (
+    claim,
+    log_in,
+    new_run,
+    on_a_system,
+    proof_options,
+    read_only,
+    seed_of,
+    submission,
+)
 from contracts import topics
 from runtime.system import System
 
@@ -58,13 +66,9 @@ class Verdict:
         )
 
 
-def read_only(system: System, service: str) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{system.data_dir / (service + '.db')}?mode=ro", uri=True)
-
-
 def final_states(system: System, run: str) -> dict[str, tuple[str, str]]:
     """submission id -> (reference, status) for this run's claims that reached a final state."""
-    with read_only(system, "claims") as db:
+    with read_only(system.data_dir, "claims") as db:
         rows = db.execute(
             "SELECT submission_id, reference, status FROM claims WHERE submission_id LIKE ?"
             " AND status IN ('accepted', 'rejected')",
@@ -169,7 +173,7 @@ async def verify(system: System, run: str, count: int, drain_seconds: float) -> 
     verdict.rejected = len(rejected)
     deadline = time.monotonic() + drain_seconds
     while True:
-        with read_only(system, "notifications") as db:
+        with read_only(system.data_dir, "notifications") as db:
             keys = {k for (k,) in db.execute("SELECT key FROM notices WHERE key LIKE 'rejection:%'")}
         noticed = {k.removeprefix("rejection:") for k in keys} & rejected
         if len(noticed) == len(rejected) or time.monotonic() > deadline:

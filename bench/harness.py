@@ -7,10 +7,12 @@ import argparse
 import random
 import re
 import shutil
+import sqlite3
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -60,6 +62,13 @@ def on_a_system(
             return loop.run(measure(system))
         finally:
             system.stop()
+
+
+@contextmanager
+def read_only(data_dir: Path, service: str) -> Iterator[sqlite3.Connection]:
+    """A service's SQLite database (the embedded default) in `data_dir`, read-only, closed afterwards."""
+    with closing(sqlite3.connect(f"file:{data_dir / service}.db?mode=ro", uri=True)) as db:
+        yield db
 
 
 def proof_options(parser: argparse.ArgumentParser, drain_seconds: float, seeded: bool = True) -> None:

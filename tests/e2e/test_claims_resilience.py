@@ -6,7 +6,6 @@ services cannot hand their partitions to the session system's instances of the s
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.harness import read_only
 from contracts import topics
 from runtime.system import System
 from tests.e2e.conftest import deletion_answer, deletion_answers, log_in
@@ -42,7 +42,7 @@ def own_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
 
 async def counts(system: System, service: str, expected: int, query: str, *parameters: str) -> bool:
     """Whether a count read from a running service's SQLite database (the embedded default) is `expected`."""
-    with sqlite3.connect(f"file:{system.data_dir / service}.db?mode=ro", uri=True) as connection:
+    with read_only(system.data_dir, service) as connection:
         return bool(connection.execute(query, parameters).fetchone()[0] == expected)
 
 

@@ -4,17 +4,18 @@ in one run, each pipeline run on a system of its own, and every figure printed, 
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+from bench.harness import read_only
 
 CLAIMS, RATE, SECONDS = 300, 100, 2
 PACED = RATE * SECONDS
 
 
 def claims_in(data_dir: Path) -> int:
-    with sqlite3.connect(f"file:{data_dir / 'claims.db'}?mode=ro", uri=True) as db:
+    with read_only(data_dir, "claims") as db:
         (count,) = db.execute("SELECT count(*) FROM claims").fetchone()
     return int(count)
 

@@ -25,10 +25,11 @@ class Settings(ServiceSettings):
 
     @model_validator(mode="after")
     def _sessions_kept_longer_than_they_live(self) -> Self:
-        if self.session_retention_days * 24 <= self.absolute_timeout_hours:
+        days, hours = self.session_retention_days, self.session_retention_days * 24
+        if hours <= self.absolute_timeout_hours:
             raise ValueError(
-                f"session_retention_days: {self.session_retention_days} days must be longer than the absolute"
-                f" timeout ({self.absolute_timeout_hours} hours), or a session still alive would be deleted"
+                f"session_retention_days: {days} ({hours} hours) must be longer than the absolute timeout"
+                f" ({self.absolute_timeout_hours} hours), or a session still alive would be deleted"
             )
         return self
 

@@ -113,6 +113,7 @@ async def test_sqlite_finds_the_oldest_sessions_through_the_time_they_began(auth
 def test_sessions_are_kept_longer_than_they_can_live(data_dir: Path) -> None:
     Settings(data_dir=data_dir, session_retention_days=1, absolute_timeout_hours=23)
     with pytest.raises(
-        ValidationError, match=r"session_retention_days: 1 days must be longer than the absolute"
+        ValidationError,
+        match=r"session_retention_days: 1 \(24 hours\) must be longer than the absolute timeout \(24 hours\)",
     ):
         Settings(data_dir=data_dir, session_retention_days=1, absolute_timeout_hours=24)

@@ -45,6 +45,7 @@ def definition(settings: Settings | None = None) -> ServiceDefinition:
             poll_seconds=settings.delivery_poll_seconds,
             batch=settings.delivery_batch,
             senders=settings.delivery_senders,
+            lease_seconds=settings.delivery_lease_seconds,
         )
         if "delivery" not in runtime.extras:
             _metrics(runtime)

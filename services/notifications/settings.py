@@ -36,6 +36,10 @@ class Settings(ServiceSettings):
     retry_base_seconds: float = 30.0
     retry_max_seconds: float = 3600.0
     delivery_max_attempts: int = 130
+    # On SQLite a pass takes its deliveries for this long before sending them; those of an instance that
+    # died are taken again once it runs out. At least two SMTP attempts (6 x smtp_timeout_seconds), so
+    # that a living instance's lease never runs out while it sends.
+    delivery_lease_seconds: float = Field(120.0, gt=0)
 
     # A notice and its e-mails are deleted this many days after the notice was made (once none of its
     # e-mails is still being tried): a year, as long as the claims' history. Longer than the inbox
@@ -51,6 +55,22 @@ class Settings(ServiceSettings):
                 f"({self.inbox_retention_days} days), or an event delivered again would send its notice again"
             )
         return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_two_attempts(self) -> Self:
+        two_attempts = 2 * self.smtp_attempt_seconds
+        if self.delivery_lease_seconds < two_attempts:
+            raise ValueError(
+                f"delivery_lease_seconds: {self.delivery_lease_seconds:g} must be at least two SMTP attempts "
+                f"({two_attempts:g} s: 6 x smtp_timeout_seconds), or a lease could run out while its "
+                "instance is still sending"
+            )
+        return self
+
+    @property
+    def smtp_attempt_seconds(self) -> float:
+        """An attempt, connecting included, ends within three SMTP timeouts whatever the server does."""
+        return 3 * self.smtp_timeout_seconds
 
     @model_validator(mode="after")
     def _credentials_whole_and_only_over_tls(self) -> Self:

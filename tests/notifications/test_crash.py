@@ -59,6 +59,10 @@ def start(
         "NOTIFICATIONS_SMTP_PORT": str(mail_sink.port),
         "NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.1",
         "NOTIFICATIONS_DELIVERY_SENDERS": str(SENDERS),
+        # On SQLite the deliveries the killed instance held are taken again when its lease runs out:
+        # the shortest lease the settings allow (two attempts of 3 x 1 s), instead of two minutes.
+        "NOTIFICATIONS_SMTP_TIMEOUT_SECONDS": "1",
+        "NOTIFICATIONS_DELIVERY_LEASE_SECONDS": "6",
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
     }
     processes: list[subprocess.Popen[bytes]] = []

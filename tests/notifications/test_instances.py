@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from runtime import db
@@ -129,3 +130,11 @@ async def test_what_a_stopped_pass_took_and_did_not_send_is_due_again_at_once(
     finally:
         await sessions.close()
         await engine.dispose()
+
+
+def test_a_lease_shorter_than_two_attempts_is_refused_at_start(data_dir: Path) -> None:
+    """A living instance's lease must not run out while it sends: another would send the same e-mails."""
+    Settings(data_dir=data_dir, smtp_timeout_seconds=1, delivery_lease_seconds=6)
+    refused = r"delivery_lease_seconds: 5.9 must be at least two SMTP attempts \(6 s"
+    with pytest.raises(ValidationError, match=refused):
+        Settings(data_dir=data_dir, smtp_timeout_seconds=1, delivery_lease_seconds=5.9)

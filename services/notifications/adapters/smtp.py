@@ -104,8 +104,7 @@ class Mailer:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._sender = parseaddr(settings.smtp_sender)[1]  # the envelope's: the address alone
-        # An attempt, connecting included, ends within three SMTP timeouts whatever the server does.
-        self.attempt_limit = timedelta(seconds=3 * settings.smtp_timeout_seconds)
+        self.attempt_limit = timedelta(seconds=settings.smtp_attempt_seconds)
         login = None
         if settings.smtp_username and settings.smtp_password:
             login = settings.smtp_username, settings.smtp_password.get_secret_value()

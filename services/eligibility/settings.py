@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -21,6 +22,10 @@ class Settings(ServiceSettings):
     caller_window_minutes: float = 60.0
     caller_lockout_minutes: float = 60.0
     demo_households: int = 200
+    # A lookup's audit row is deleted this many days after the lookup (service_layer/retention.py), and
+    # spent failure counters with it, every `retention_interval_seconds`.
+    lookup_audit_retention_days: int = Field(366, ge=1)
+    retention_interval_seconds: float = 3600.0
 
     @property
     def code_fse_grace(self) -> timedelta:
@@ -41,3 +46,8 @@ class Settings(ServiceSettings):
             timedelta(minutes=self.caller_window_minutes),
             timedelta(minutes=self.caller_lockout_minutes),
         )
+
+    @property
+    def longest_throttle_window(self) -> timedelta:
+        """A counter whose window began longer ago than this, and which no lock holds, is spent."""
+        return max(self.matricule_limit.window, self.caller_limit.window)

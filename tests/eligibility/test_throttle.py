@@ -38,3 +38,21 @@ def test_no_more_than_the_limit_of_failures_fit_in_a_window_unblocked(gaps: list
     for i, start in enumerate(let_through):
         inside = [t for t in let_through[i:] if t - start < LIMIT.window]
         assert len(inside) <= LIMIT.failures
+
+
+@given(
+    st.integers(min_value=0, max_value=10),
+    st.integers(min_value=0, max_value=24 * 60),
+    st.one_of(st.none(), st.integers(min_value=0, max_value=24 * 60)),
+)
+def test_a_spent_counter_counts_as_none_so_the_retention_may_delete_it(
+    failures: int, minutes_past_its_window: int, lock_ended_minutes_ago: int | None
+) -> None:
+    """Spent (the retention's condition): its window is over and no lock of it runs."""
+    now = T0 + timedelta(days=2)
+    window_start = now - LIMIT.window - timedelta(minutes=minutes_past_its_window)
+    lock = None if lock_ended_minutes_ago is None else now - timedelta(minutes=lock_ended_minutes_ago)
+    spent = Counter(failures, window_start, lock)
+
+    assert not spent.blocked(now)
+    assert spent.after_failure(now, LIMIT) == first_failure(now, LIMIT)

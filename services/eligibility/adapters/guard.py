@@ -1,14 +1,15 @@
-"""Failure counters of the code FSE checks, and the lookups' audit trail."""
+"""Failure counters of the code FSE checks, and the lookups' audit trail; what their retention deletes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.crypto import fingerprint
+from runtime.periodic import oldest_before
 from services.eligibility.adapters.orm import lookup_audit, throttles
 from services.eligibility.domain.throttle import Counter
 
@@ -24,11 +25,15 @@ class GuardRepository:
     async def counter(self, key: bytes, now: datetime) -> Counter:
         """The key's counter, created if new and locked until the transaction ends, so that concurrent
         failures are all counted."""
+        # One statement that inserts or locks (an update that changes nothing): on PostgreSQL a counter
+        # the retention deletes between an insert that found it and a read would not be there to read.
         dialect = postgresql if self.session.dialect.name == "postgresql" else sqlite
         fresh = {"key": key, "failures": 0, "window_start": now, "blocked_until": None}
-        await self.session.execute(dialect.insert(throttles).values(**fresh).on_conflict_do_nothing())
-        query = select(throttles).where(throttles.c.key == key).with_for_update()
-        row = (await self.session.execute(query)).one()
+        insert = dialect.insert(throttles).values(**fresh)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[throttles.c.key], set_={"key": insert.excluded.key}
+        )
+        row = (await self.session.execute(upsert.returning(*throttles.c))).one()
         return Counter(row.failures, row.window_start, row.blocked_until)
 
     async def put_counter(self, key: bytes, counter: Counter) -> None:
@@ -60,3 +65,35 @@ class GuardRepository:
                 outcome=outcome,
             )
         )
+
+
+OLDEST_LOOKUPS = oldest_before(lookup_audit.c.id, lookup_audit.c.at)
+
+# A counter is spent when its window began before `cutoff` (now less the longest window) and no lock of
+# it runs: the next failure would start a new count, as for a key never seen. The delete repeats the
+# conditions, so that a counter a lookup renewed since it was read (PostgreSQL re-reads a row it waited
+# for) is kept.
+_SPENT = (
+    throttles.c.window_start < bindparam("cutoff"),
+    or_(throttles.c.blocked_until.is_(None), throttles.c.blocked_until <= bindparam("now")),
+)
+SPENT_COUNTERS = oldest_before(throttles.c.key, throttles.c.window_start).where(*_SPENT)
+FORGET_SPENT = delete(throttles).where(throttles.c.key.in_(bindparam("keys", expanding=True)), *_SPENT)
+
+
+async def purge_lookups_before(db: AsyncConnection, cutoff: datetime, limit: int) -> int:
+    """The oldest lookups audited before `cutoff`, up to `limit`, deleted; returns how many."""
+    expired = list((await db.execute(OLDEST_LOOKUPS, {"cutoff": cutoff, "limit": limit})).scalars())
+    if expired:
+        await db.execute(delete(lookup_audit).where(lookup_audit.c.id.in_(expired)))
+    return len(expired)
+
+
+async def forget_spent_counters(db: AsyncConnection, now: datetime, cutoff: datetime, limit: int) -> int:
+    """The oldest counters spent at `now` (their window began before `cutoff`), up to `limit`, deleted;
+    returns how many were read (the loop's measure: fewer than `limit` means the last round)."""
+    bounds = {"cutoff": cutoff, "now": now}
+    spent = list((await db.execute(SPENT_COUNTERS, {**bounds, "limit": limit})).scalars())
+    if spent:
+        await db.execute(FORGET_SPENT, {**bounds, "keys": spent})
+    return len(spent)

@@ -106,7 +106,7 @@ lookup_audit = Table(
     "lookup_audit",
     metadata,
     Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-    Column("at", UtcDateTime, nullable=False),
+    Column("at", UtcDateTime, nullable=False, index=True),  # the retention's oldest first
     Column("user_id", String(64), nullable=False),
     Column("role", String(20), nullable=False),
     Column("practitioner_id", String(64)),
@@ -121,7 +121,7 @@ throttles = Table(
     metadata,
     Column("key", LargeBinary(32), primary_key=True),
     Column("failures", Integer, nullable=False),
-    Column("window_start", UtcDateTime, nullable=False),
+    Column("window_start", UtcDateTime, nullable=False, index=True),  # spent counters, oldest first
     Column("blocked_until", UtcDateTime),
 )
 

@@ -10,9 +10,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy import Column, ColumnElement, Select, bindparam, delete, select
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from runtime.messaging.uow import Unit, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -60,3 +64,14 @@ def oldest_before(key: ColumnElement[Any], at: ColumnElement[Any]) -> Select[Any
     `limit`: with an index on `at`, a retention's round reads only what it deletes (more conditions
     may be added with `.where`)."""
     return select(key).where(at < bindparam("cutoff")).order_by(at).limit(bindparam("limit"))
+
+
+async def delete_oldest(
+    db: AsyncConnection, oldest: Select[Any], key: Column[Any], cutoff: datetime, limit: int
+) -> list[Any]:
+    """Delete the rows of `key`'s table that `oldest` (an `oldest_before` on `key`) names before `cutoff`,
+    at most `limit`; returns their keys, for what goes with them."""
+    keys = list((await db.execute(oldest, {"cutoff": cutoff, "limit": limit})).scalars())
+    if keys:
+        await db.execute(delete(key.table).where(key.in_(keys)))
+    return keys

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from contracts.common import ClaimContent
+from contracts.forms import SickLeaveFormV1
 from runtime.security import Actor, Role
 from runtime.service import build_app
-from services.claims.adapters.forms import forms_of
+from services.claims.adapters.forms import OLDEST_FORMS, add_form, forms_of, purge_forms_before
 from services.claims.adapters.history import OLDEST_EXPIRED, changes_of, page_of_history, purge_claims_before
-from services.claims.adapters.payments import payments_of
+from services.claims.adapters.orm import forms, payments
+from services.claims.adapters.payments import OLDEST_PAYMENTS, payments_of, purge_payments_before
 from services.claims.adapters.repository import ClaimRepository
 from services.claims.adapters.signing import receipt_signer
 from services.claims.bootstrap import definition
@@ -26,6 +30,8 @@ from services.claims.service_layer.intake import receive_claim
 from services.claims.service_layer.retention import purge_expired
 from services.claims.settings import Settings
 from tests.claims.conftest import Claims, claim_body
+from tests.claims.test_forms import sick_leave
+from tests.claims.test_payments import deliver, payment
 from tests.helpers import eventually, sqlite_plan, sqlite_plan_as_sent, statements_sent
 
 DOCTOR = Actor("prt-h", Role.PRACTITIONER, "prt-h", "sid", 0)
@@ -153,6 +159,50 @@ async def test_retention_purges_what_is_older_than_12_months(claims: Claims) -> 
         assert await repository.get(kept) is not None
 
 
+async def form_sent_on(claims: Claims, at: datetime) -> str:
+    reference = f"FRM-{uuid.uuid4().hex[:12]}"
+    async with claims.runtime.uow() as unit:
+        await add_form(
+            unit.session, reference, SickLeaveFormV1.model_validate(sick_leave()), "prt-h", "prt-h", at
+        )
+    return reference
+
+
+async def paid_on(claims: Claims, at: datetime) -> str:
+    event = payment(f"PAY-{uuid.uuid4().hex[:12]}").model_copy(update={"paid_at": at})
+    await deliver(claims, event)
+    return event.payment_id
+
+
+async def forms_and_payments(claims: Claims) -> tuple[set[str], set[str]]:
+    async with claims.runtime.sessions() as session:
+        sent = set((await session.execute(select(forms.c.reference))).scalars())
+        paid = set((await session.execute(select(payments.c.payment_id))).scalars())
+    return sent, paid
+
+
+async def test_forms_and_payments_go_after_12_months_too_oldest_first_a_batch_a_transaction(
+    claims: Claims,
+) -> None:
+    """A form's medical part and a payment's claims are kept no longer than the claims themselves."""
+    days = [datetime(2025, 3, day, 9, 0, tzinfo=UTC) for day in (5, 1, 4, 2, 3)]
+    sent = {day: await form_sent_on(claims, day) for day in days}
+    paid = {day: await paid_on(claims, day) for day in days}
+    kept_form = await form_sent_on(claims, datetime(2025, 3, 11, 9, 0, tzinfo=UTC))
+    kept_payment = await paid_on(claims, datetime(2025, 3, 11, 9, 0, tzinfo=UTC))
+    now = datetime(2026, 3, 11, 12, 0, tzinfo=UTC)
+
+    async with claims.runtime.uow() as unit:
+        assert await purge_forms_before(unit.session, retention_cutoff(now), limit=2) == 2
+        assert await purge_payments_before(unit.session, retention_cutoff(now), limit=2) == 2
+    assert await forms_and_payments(claims) == (
+        {sent[d] for d in days if d.day > 2} | {kept_form},
+        {paid[d] for d in days if d.day > 2} | {kept_payment},
+    )
+    assert await purge_expired(claims.runtime.uow, now, batch=2) == 6  # three forms, three payments
+    assert await forms_and_payments(claims) == ({kept_form}, {kept_payment})
+
+
 async def test_retention_purges_a_backlog_oldest_first_a_batch_a_transaction(claims: Claims) -> None:
     days = [datetime(2025, 3, day, 9, 0, tzinfo=UTC) for day in (5, 1, 4, 2, 3)]
     expired = dict(zip(days, [await received_on(claims, day) for day in days], strict=True))
@@ -176,6 +226,10 @@ async def test_the_service_purges_what_is_past_retention_as_it_starts(
     now = datetime.now(UTC)
     old = await received_on(claims, now - timedelta(days=400))
     kept = await received_on(claims, now - timedelta(days=300))
+    await form_sent_on(claims, now - timedelta(days=400))
+    await paid_on(claims, now - timedelta(days=400))
+    kept_form = await form_sent_on(claims, now - timedelta(days=300))
+    kept_payment = await paid_on(claims, now - timedelta(days=300))
     settings = Settings(
         database_url=database_url, data_dir=claims.data_dir, kafka_bootstrap_servers=kafka_bootstrap
     )
@@ -183,6 +237,11 @@ async def test_the_service_purges_what_is_past_retention_as_it_starts(
 
     async with app.router.lifespan_context(app):
         assert await eventually(lambda: only_kept(claims, [old, kept], {kept}))
+        assert await eventually(lambda: only(claims, ({kept_form}, {kept_payment})))
+
+
+async def only(claims: Claims, kept: tuple[set[str], set[str]]) -> bool:
+    return await forms_and_payments(claims) == kept
 
 
 async def only_kept(claims: Claims, references: list[str], kept: set[str]) -> bool:
@@ -196,14 +255,21 @@ async def stored(claims: Claims, references: list[str]) -> set[str]:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the query plan read is SQLite's
-async def test_sqlite_finds_what_to_purge_through_the_time_of_receipt(
+async def test_sqlite_finds_what_to_purge_through_the_time_of_each_row(
     claims: Claims, database_url: str
 ) -> None:
     values = {"cutoff": "2026-01-01T00:00:00+00:00", "limit": 1000}
     async with claims.runtime.sessions() as session:
-        plan = await sqlite_plan(session, OLDEST_EXPIRED, values)
+        plans = [
+            await sqlite_plan(session, oldest, values)
+            for oldest in (OLDEST_EXPIRED, OLDEST_FORMS, OLDEST_PAYMENTS)
+        ]
 
-    assert plan == ["SEARCH claims USING INDEX ix_claims_received_at (received_at<?)"]
+    assert plans == [
+        ["SEARCH claims USING INDEX ix_claims_received_at (received_at<?)"],
+        ["SEARCH forms USING INDEX ix_forms_created_at (created_at<?)"],
+        ["SEARCH payments USING INDEX ix_payments_paid_at (paid_at<?)"],
+    ]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the query plan read is SQLite's

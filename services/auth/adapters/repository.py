@@ -7,11 +7,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.crypto import fingerprint
-from runtime.periodic import oldest_before
+from runtime.periodic import delete_oldest, oldest_before
 from services.auth.adapters.orm import sessions, users
 from services.auth.domain.sessions import Validity
 from services.auth.domain.throttle import Throttle
@@ -121,10 +121,7 @@ OLDEST_SESSIONS = oldest_before(sessions.c.id, sessions.c.created_at)
 
 async def purge_sessions_before(db: AsyncConnection, cutoff: datetime, limit: int) -> int:
     """The oldest sessions begun before `cutoff`, up to `limit`, deleted; returns how many."""
-    expired = list((await db.execute(OLDEST_SESSIONS, {"cutoff": cutoff, "limit": limit})).scalars())
-    if expired:
-        await db.execute(delete(sessions).where(sessions.c.id.in_(expired)))
-    return len(expired)
+    return len(await delete_oldest(db, OLDEST_SESSIONS, sessions.c.id, cutoff, limit))
 
 
 async def rotate_handle(db: AsyncConnection, session_id: str, old: str, now: datetime) -> str | None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from runtime.periodic import delete_oldest, oldest_before
 from services.claims.adapters.orm import forms
 from services.claims.domain.forms import Form, administrative_part, form_digest, kind_of
 
@@ -57,3 +58,11 @@ async def forms_of(
         query = query.where(forms.c.kind == kind)
     query = query.order_by(forms.c.created_at.desc()).limit(limit).offset(offset)
     return (await session.execute(query)).all()
+
+
+OLDEST_FORMS = oldest_before(forms.c.reference, forms.c.created_at)
+
+
+async def purge_forms_before(session: AsyncConnection, cutoff: datetime, limit: int) -> int:
+    """The oldest forms sent before `cutoff`, up to `limit`, deleted; returns how many."""
+    return len(await delete_oldest(session, OLDEST_FORMS, forms.c.reference, cutoff, limit))

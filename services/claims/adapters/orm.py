@@ -68,7 +68,7 @@ payments = Table(
     Column("payment_id", String(64), primary_key=True),
     Column("practitioner_id", String(64), nullable=False),
     Column("fund", String(8), nullable=False),
-    Column("paid_at", UtcDateTime, nullable=False),
+    Column("paid_at", UtcDateTime, nullable=False, index=True),  # the retention's oldest first
     Column("total", Numeric(12, 2), nullable=False),
     Column("claims", EncryptedJSON, nullable=False),
     Index("ix_payments_practitioner_paid", "practitioner_id", "paid_at"),  # newest first
@@ -83,7 +83,7 @@ forms = Table(
     Column("practitioner_id", String(64), nullable=False),
     Column("entered_by", String(64), nullable=False),
     Column("submission_id", String(64), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),  # the retention's oldest first
     Column("patient", EncryptedJSON, nullable=False),
     Column("administrative", EncryptedJSON, nullable=False),
     Column("medical", EncryptedJSON, nullable=False),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.payments import PaymentIssuedV1
+from runtime.periodic import delete_oldest, oldest_before
 from services.claims.adapters.orm import payments
 
 
@@ -47,3 +49,11 @@ async def payments_of(
 
 async def payment(session: AsyncConnection, payment_id: str) -> Any:
     return (await session.execute(select(payments).where(payments.c.payment_id == payment_id))).one_or_none()
+
+
+OLDEST_PAYMENTS = oldest_before(payments.c.payment_id, payments.c.paid_at)
+
+
+async def purge_payments_before(session: AsyncConnection, cutoff: datetime, limit: int) -> int:
+    """The oldest payments made before `cutoff`, up to `limit`, deleted; returns how many."""
+    return len(await delete_oldest(session, OLDEST_PAYMENTS, payments.c.payment_id, cutoff, limit))

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from runtime.crypto import fingerprint
-from runtime.periodic import oldest_before
+from runtime.periodic import delete_oldest, oldest_before
 from services.eligibility.adapters.orm import lookup_audit, throttles
 from services.eligibility.domain.throttle import Counter
 
@@ -83,10 +83,7 @@ FORGET_SPENT = delete(throttles).where(throttles.c.key.in_(bindparam("keys", exp
 
 async def purge_lookups_before(db: AsyncConnection, cutoff: datetime, limit: int) -> int:
     """The oldest lookups audited before `cutoff`, up to `limit`, deleted; returns how many."""
-    expired = list((await db.execute(OLDEST_LOOKUPS, {"cutoff": cutoff, "limit": limit})).scalars())
-    if expired:
-        await db.execute(delete(lookup_audit).where(lookup_audit.c.id.in_(expired)))
-    return len(expired)
+    return len(await delete_oldest(db, OLDEST_LOOKUPS, lookup_audit.c.id, cutoff, limit))
 
 
 async def forget_spent_counters(db: AsyncConnection, now: datetime, cutoff: datetime, limit: int) -> int:

@@ -73,12 +73,13 @@ OLDEST_LOOKUPS = oldest_before(lookup_audit.c.id, lookup_audit.c.at)
 # it runs: the next failure would start a new count, as for a key never seen. The delete repeats the
 # conditions, so that a counter a lookup renewed since it was read (PostgreSQL re-reads a row it waited
 # for) is kept.
-_SPENT = (
+_LOCK_OVER = or_(throttles.c.blocked_until.is_(None), throttles.c.blocked_until <= bindparam("now"))
+SPENT_COUNTERS = oldest_before(throttles.c.key, throttles.c.window_start).where(_LOCK_OVER)
+FORGET_SPENT = delete(throttles).where(
+    throttles.c.key.in_(bindparam("keys", expanding=True)),
     throttles.c.window_start < bindparam("cutoff"),
-    or_(throttles.c.blocked_until.is_(None), throttles.c.blocked_until <= bindparam("now")),
+    _LOCK_OVER,
 )
-SPENT_COUNTERS = oldest_before(throttles.c.key, throttles.c.window_start).where(*_SPENT)
-FORGET_SPENT = delete(throttles).where(throttles.c.key.in_(bindparam("keys", expanding=True)), *_SPENT)
 
 
 async def purge_lookups_before(db: AsyncConnection, cutoff: datetime, limit: int) -> int:

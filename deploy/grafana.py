@@ -1,5 +1,6 @@
 """The Grafana dashboard over the services' Prometheus metrics: FastStream's per-handler faststream_*
-metrics (labels app_name = service, handler = consumer group and topic) and the kit's own gauges."""
+metrics (labels app_name = service, handler = consumer group and topic) and the kit's own: the outbox,
+the dead letters and the periodic jobs (retentions; label task = the job's name)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,12 @@ PANELS = [
      "sum by (job, instance) (increase(fse_dead_lettered_total[1h]))", "short"),
     ("Messages published per second (dead letters included)",
      "sum by (app_name, destination) (rate(faststream_published_messages_total[1m]))", "ops"),
+    ("Hours since each retention last succeeded (alert past twice its interval)",
+     "(time() - max by (job, task) (fse_periodic_last_success_timestamp_seconds)) / 3600", "h"),
+    ("Rows deleted by the retentions (last 24 hours)",
+     "sum by (job, task) (increase(fse_periodic_deleted_rows_total[24h]))", "short"),
+    ("Failed rounds of the retentions (last 24 hours)",
+     "sum by (job, task) (increase(fse_periodic_rounds_total{outcome=\"failed\"}[24h]))", "short"),
 ]  # fmt: skip
 
 

@@ -1,6 +1,8 @@
 """Jobs a service runs as it starts and then at an interval for as long as it runs (the retentions): a
 failed round is logged by name and tried again at the next. A service names its jobs in its definition
-(`ServiceDefinition.jobs`); `runtime.service` starts and stops them with the service."""
+(`ServiceDefinition.jobs`); `runtime.service` starts and stops them with the service. Each job's rounds,
+the rows it deleted and when it last succeeded are on `/metrics` (`JobMeters`), so that an alert finds
+a retention that stopped working (`time() - fse_periodic_last_success_timestamp_seconds`)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import Column, ColumnElement, Select, bindparam, delete, select
 
 if TYPE_CHECKING:
@@ -28,17 +31,54 @@ class Job:
     """Its name, in the logs and in its task's name."""
     seconds: float
     """Between the end of a round and the start of the next."""
-    run: Callable[[], Awaitable[object]]
+    run: Callable[[], Awaitable[int]]
+    """A round: returns how many rows it deleted."""
 
 
-async def every(seconds: float, job: Callable[[], Awaitable[object]], what: str) -> None:
+class JobMeters:
+    """The periodic jobs' rounds as Prometheus metrics in `registry`, by `task` (the job's name: Prometheus
+    keeps `job` for the scrape's own)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.rounds = Counter(
+            "fse_periodic_rounds",
+            "rounds of the periodic jobs, by task and outcome",
+            ["task", "outcome"],
+            registry=registry,
+        )
+        self.deleted = Counter(
+            "fse_periodic_deleted_rows",
+            "rows the periodic jobs (retentions) deleted, by task",
+            ["task"],
+            registry=registry,
+        )
+        self.last_success = Gauge(
+            "fse_periodic_last_success_timestamp_seconds",
+            "when each periodic job (task) last ended a round without error (Unix time)",
+            ["task"],
+            registry=registry,
+        )
+
+    def succeeded(self, what: str, deleted: int) -> None:
+        self.rounds.labels(what, "ok").inc()
+        self.deleted.labels(what).inc(deleted)
+        self.last_success.labels(what).set_to_current_time()
+
+    def failed(self, what: str) -> None:
+        self.rounds.labels(what, "failed").inc()
+
+
+async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str, meters: JobMeters) -> None:
     while True:
         try:
-            await job()
+            deleted = await job()
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.warning("%s failed (%s); retrying later", what, type(error).__name__)
+            meters.failed(what)
+        else:
+            meters.succeeded(what, deleted)
         await asyncio.sleep(seconds)
 
 

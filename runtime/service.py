@@ -124,6 +124,7 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
         runtime.consumers.append(consumer)
         attach(broker, consumer, settings, runtime.offsets)
     _metrics(runtime)
+    meters = periodic.JobMeters(registry)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -141,7 +142,7 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
             lambda: inbox.forget_processed(uow, definition.tables, days),
         )
         jobs = [
-            asyncio.create_task(periodic.every(job.seconds, job.run, job.what), name=job.what)
+            asyncio.create_task(periodic.every(job.seconds, job.run, job.what, meters), name=job.what)
             for job in (forget, *definition.jobs(runtime))
         ]
         if freeze_heap:

@@ -160,7 +160,7 @@ async def test_producers_wait_for_every_in_sync_replica() -> None:
     assert producer._sender._acks == -1  # acks="all"
 
 
-def test_the_dashboard_shows_per_service_throughput_outbox_and_dead_letters() -> None:
+def test_the_dashboard_shows_per_service_throughput_outbox_dead_letters_and_retentions() -> None:
     dashboard = json.loads((DEPLOY / "grafana" / "fse-dashboard.json").read_text())
     expressions = " ".join(t["expr"] for p in dashboard["panels"] for t in p["targets"])
     for metric in (
@@ -168,6 +168,9 @@ def test_the_dashboard_shows_per_service_throughput_outbox_and_dead_letters() ->
         "faststream_received_processed_messages_duration_seconds_bucket",
         "fse_outbox_published_total",
         "fse_dead_lettered_total",
+        "fse_periodic_last_success_timestamp_seconds",
+        "fse_periodic_deleted_rows_total",
+        "fse_periodic_rounds_total",
     ):
         assert metric in expressions
     assert "by (app_name, handler)" in expressions

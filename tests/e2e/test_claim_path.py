@@ -171,6 +171,13 @@ def test_each_service_shows_health_metrics_and_its_documents(system: System, ser
         assert health.json()["checks"] == {"database": True, "broker": True}
         metrics = client.get("/metrics").text
         assert "fse_outbox_published_total" in metrics
+        jobs = (
+            "fse_periodic_rounds_total",
+            "fse_periodic_deleted_rows_total",
+            "fse_periodic_last_success_timestamp_seconds",
+        )
+        for job_metric in jobs:  # the retentions' meters
+            assert f"# TYPE {job_metric} " in metrics, job_metric
         frozen = re.search(r"^fse_gc_frozen_objects (\S+)$", metrics, re.MULTILINE)
         assert frozen, "fse_gc_frozen_objects"
         assert float(frozen.group(1)) > 50_000  # its libraries and schemas (runtime.heap)

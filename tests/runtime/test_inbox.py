@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData, select
 
 from runtime import db, periodic
@@ -50,21 +52,38 @@ async def test_events_processed_before_the_retention_are_forgotten(
         assert await unit.first_time("c", ages) == old  # a forgotten event would be processed again
 
 
-async def test_the_periodic_runner_goes_on_after_a_failed_round(caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_periodic_runner_goes_on_after_a_failed_round_and_meters_each(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     rounds: list[int] = []
     fourth = asyncio.Event()
+    registry = CollectorRegistry()
 
-    async def job() -> None:
+    async def job() -> int:
         rounds.append(len(rounds))
+        if len(rounds) > 4:
+            await asyncio.Event().wait()  # a fifth round never ends: the counts below are exact
         if len(rounds) == 2:
             raise RuntimeError("database away")
         if len(rounds) == 4:
             fourth.set()
+        return 10 * len(rounds)  # rows deleted: 10, then 30 and 40
 
-    task = asyncio.create_task(periodic.every(0.01, job, "test job"))
+    started = time.time()
+    task = asyncio.create_task(periodic.every(0.01, job, "test job", periodic.JobMeters(registry)))
     with caplog.at_level(logging.WARNING, logger="runtime.periodic"):
         await asyncio.wait_for(fourth.wait(), 10)
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     assert task.cancelled()
     assert "test job failed (RuntimeError); retrying later" in caplog.text
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, {"task": "test job", **labels})
+
+    assert sample("fse_periodic_rounds_total", outcome="ok") == 3
+    assert sample("fse_periodic_rounds_total", outcome="failed") == 1
+    assert sample("fse_periodic_deleted_rows_total") == 80
+    last = sample("fse_periodic_last_success_timestamp_seconds")
+    assert last is not None
+    assert started <= last <= time.time()

@@ -26,11 +26,11 @@ PANELS = [
     ("Messages published per second (dead letters included)",
      "sum by (app_name, destination) (rate(faststream_published_messages_total[1m]))", "ops"),
     ("Hours since each retention last succeeded (alert past twice its interval)",
-     "(time() - max by (job, task) (fse_periodic_last_success_timestamp_seconds)) / 3600", "h"),
+     "(time() - max by (job, instance, task) (fse_periodic_last_success_timestamp_seconds)) / 3600", "h"),
     ("Rows deleted by the retentions (last 24 hours)",
-     "sum by (job, task) (increase(fse_periodic_deleted_rows_total[24h]))", "short"),
+     "sum by (job, instance, task) (increase(fse_periodic_deleted_rows_total[24h]))", "short"),
     ("Failed rounds of the retentions (last 24 hours)",
-     "sum by (job, task) (increase(fse_periodic_rounds_total{outcome=\"failed\"}[24h]))", "short"),
+     "sum by (job, instance, task) (increase(fse_periodic_rounds_total{outcome=\"failed\"}[24h]))", "short"),
 ]  # fmt: skip
 
 

@@ -54,10 +54,18 @@ class JobMeters:
         )
         self.last_success = Gauge(
             "fse_periodic_last_success_timestamp_seconds",
-            "when each periodic job (task) last ended a round without error (Unix time)",
+            "when each periodic job last ended a round without error, or began if none did (Unix time)",
             ["task"],
             registry=registry,
         )
+
+    def watch(self, what: str) -> None:
+        """Every series of the job from its start: counts at 0, and its last success at the start, so
+        that a job that never succeeds still shows (and ages), and a first failure counts as one."""
+        for outcome in ("ok", "failed"):
+            self.rounds.labels(what, outcome)
+        self.deleted.labels(what)
+        self.last_success.labels(what).set_to_current_time()
 
     def succeeded(self, what: str, deleted: int) -> None:
         self.rounds.labels(what, "ok").inc()
@@ -69,16 +77,15 @@ class JobMeters:
 
 
 async def every(seconds: float, job: Callable[[], Awaitable[int]], what: str, meters: JobMeters) -> None:
+    meters.watch(what)
     while True:
         try:
-            deleted = await job()
+            meters.succeeded(what, await job())
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.warning("%s failed (%s); retrying later", what, type(error).__name__)
             meters.failed(what)
-        else:
-            meters.succeeded(what, deleted)
         await asyncio.sleep(seconds)
 
 

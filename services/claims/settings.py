@@ -1,4 +1,4 @@
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from runtime.settings import ServiceSettings
@@ -11,6 +11,6 @@ class Settings(ServiceSettings):
     http_port: int = 8004
     #: base64 of a 32-byte Ed25519 seed for signing receipts; derived from the data key when unset.
     receipt_seed: SecretStr | None = None
-    #: months of history kept; older claims are purged by the retention job.
-    retention_months: int = 12
+    #: months kept (claims, forms, payments); older ones are purged by the retention job.
+    retention_months: int = Field(12, ge=1)
     retention_interval_seconds: float = 3600.0

@@ -7,10 +7,12 @@ import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from contracts.common import ClaimContent
@@ -307,3 +309,12 @@ def test_months_before_goes_back_whole_months(day: date, months: int) -> None:
     earlier = months_before(day, months)
     assert (day.year * 12 + day.month) - (earlier.year * 12 + earlier.month) == months
     assert earlier.day <= day.day
+
+
+def test_a_retention_of_no_month_is_refused_at_start(tmp_path: Path) -> None:
+    """It would delete every claim, form and payment at the next round."""
+    Settings(data_dir=tmp_path, retention_months=1)
+    with pytest.raises(
+        ValidationError, match=r"retention_months\n  Input should be greater than or equal to 1"
+    ):
+        Settings(data_dir=tmp_path, retention_months=0)

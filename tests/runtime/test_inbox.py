@@ -87,3 +87,30 @@ async def test_the_periodic_runner_goes_on_after_a_failed_round_and_meters_each(
     last = sample("fse_periodic_last_success_timestamp_seconds")
     assert last is not None
     assert started <= last <= time.time()
+
+
+async def test_a_job_that_never_succeeds_still_shows_and_its_first_failure_counts() -> None:
+    """Its series exist from its start (an alert on the time since the last success then fires), and a
+    failure counted from 0 shows in `increase()`, which ignores a series' first sample."""
+    registry = CollectorRegistry()
+    failed = asyncio.Event()
+
+    async def job() -> int:
+        failed.set()
+        raise RuntimeError("database away")
+
+    started = time.time()
+    task = asyncio.create_task(periodic.every(60, job, "broken", periodic.JobMeters(registry)))
+    await asyncio.wait_for(failed.wait(), 10)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+    def sample(name: str, **labels: str) -> float | None:
+        return registry.get_sample_value(name, {"task": "broken", **labels})
+
+    assert sample("fse_periodic_rounds_total", outcome="ok") == 0
+    assert sample("fse_periodic_rounds_total", outcome="failed") == 1
+    assert sample("fse_periodic_deleted_rows_total") == 0
+    last = sample("fse_periodic_last_success_timestamp_seconds")  # its start: it has not succeeded
+    assert last is not None
+    assert started <= last <= time.time()

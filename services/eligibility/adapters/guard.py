@@ -25,7 +25,7 @@ class GuardRepository:
     async def counter(self, key: bytes, now: datetime) -> Counter:
         """The key's counter, created if new and locked until the transaction ends, so that concurrent
         failures are all counted."""
-        # One statement that inserts or locks (an update that changes nothing): on PostgreSQL a counter
+        # One statement that inserts or locks (an update that sets the key to itself): on PostgreSQL a counter
         # the retention deletes between an insert that found it and a read would not be there to read.
         dialect = postgresql if self.session.dialect.name == "postgresql" else sqlite
         fresh = {"key": key, "failures": 0, "window_start": now, "blocked_until": None}
@@ -89,9 +89,10 @@ async def purge_lookups_before(db: AsyncConnection, cutoff: datetime, limit: int
 
 async def forget_spent_counters(db: AsyncConnection, now: datetime, cutoff: datetime, limit: int) -> int:
     """The oldest counters spent at `now` (their window began before `cutoff`), up to `limit`, deleted;
-    returns how many were read (the loop's measure: fewer than `limit` means the last round)."""
+    returns how many (fewer than read when lookups renewed some meanwhile: the next round goes on)."""
     bounds = {"cutoff": cutoff, "now": now}
     spent = list((await db.execute(SPENT_COUNTERS, {**bounds, "limit": limit})).scalars())
-    if spent:
-        await db.execute(FORGET_SPENT, {**bounds, "keys": spent})
-    return len(spent)
+    if not spent:
+        return 0
+    deleted = await db.execute(FORGET_SPENT, {**bounds, "keys": spent})
+    return int(deleted.rowcount)

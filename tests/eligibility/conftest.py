@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from sqlalchemy import select
 
@@ -43,13 +44,20 @@ async def uow(settings: Settings) -> AsyncIterator[UnitOfWork]:
     await engine.dispose()
 
 
-@pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The service's HTTP API in process, without its subscriptions (the shared topics belong to the
-    end-to-end system)."""
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[FastAPI]:
+    """The service started in process (its jobs included), without its subscriptions (the shared topics
+    belong to the end-to-end system) or its demo data."""
     service = dataclasses.replace(definition(settings), subscriptions=lambda _runtime: (), on_startup=())
     app = build_app(service)
     async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The service's HTTP API in process (`running`)."""
+    async with running(settings) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://eligibility") as http:
             yield http

@@ -4,7 +4,6 @@ deletes the row of an event processed eleven days ago and keeps one processed ni
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
@@ -13,10 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from runtime.messaging.uow import UnitOfWork
-from runtime.service import build_app
 from services.eligibility.adapters.orm import messaging
-from services.eligibility.bootstrap import definition
 from services.eligibility.settings import Settings
+from tests.eligibility.conftest import running
 from tests.helpers import eventually
 
 pytestmark = pytest.mark.broker
@@ -40,9 +38,7 @@ async def test_a_started_service_forgets_inbox_rows_older_than_its_retention(
 
     assert await remembered() == {old, recent}
     ten_days = settings.model_copy(update={"inbox_retention_days": 10})
-    service = dataclasses.replace(definition(ten_days), subscriptions=lambda _runtime: (), on_startup=())
-    app = build_app(service)
-    async with app.router.lifespan_context(app):
+    async with running(ten_days):
         await eventually(lambda: _without(remembered(), old), timeout=30)
     assert await remembered() == {recent}
 

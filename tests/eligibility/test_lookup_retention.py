@@ -6,7 +6,6 @@ tables grew with every lookup and every failing matricule or caller for ever."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,13 +13,12 @@ from sqlalchemy import select
 
 from runtime.crypto import fingerprint
 from runtime.messaging.uow import UnitOfWork
-from runtime.service import build_app
 from services.eligibility.adapters import guard
 from services.eligibility.adapters.orm import lookup_audit, throttles
-from services.eligibility.bootstrap import definition
 from services.eligibility.domain.throttle import Counter
 from services.eligibility.service_layer.retention import forget_spent, purge_expired_lookups
 from services.eligibility.settings import Settings
+from tests.eligibility.conftest import running
 from tests.helpers import eventually, sqlite_plan
 
 pytestmark = pytest.mark.broker
@@ -125,13 +123,11 @@ async def test_the_service_deletes_past_retention_as_it_starts(uow: UnitOfWork, 
     await audited(uow, now - timedelta(days=DAYS - 1), "young")
     await counted(uow, "spent", now - 2 * settings.longest_throttle_window, None)
     await counted(uow, "counting", now, None)
-    service = dataclasses.replace(definition(settings), subscriptions=lambda _runtime: (), on_startup=())
-    app = build_app(service)
 
     async def purged() -> bool:
         return await audit_kept(uow) == {"young"} and await counters_kept(uow) == {key("counting")}
 
-    async with app.router.lifespan_context(app):
+    async with running(settings):
         assert await eventually(purged, timeout=30)
 
 

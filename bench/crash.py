@@ -1,6 +1,7 @@
-"""Kill -9 under load: N claims go in over Kafka while each consuming service is killed with SIGKILL at
-random moments and restarted; after the drain, every claim must have exactly one final state, every
-rejection exactly one notice, and no effect may have happened twice.
+"""Kill -9 under load: N claims go in over Kafka, spread evenly over a load of S seconds, while each
+consuming service is killed with SIGKILL at random moments within it and restarted; after the drain,
+every claim must have exactly one final state, every rejection exactly one notice, no effect may have
+happened twice, and every kill must have found claims in flight.
 
     python -m bench.crash                       # the long form: 100,000 claims, 3 kills per service
     python -m bench.crash --claims 10000        # the short form
@@ -36,6 +37,30 @@ CONSUMERS = ("claims", "eligibility", "tariff", "notifications")
 EFFECTS = (topics.CLAIMS, topics.ELIGIBILITY, topics.TARIFF)
 
 
+@dataclass(frozen=True)
+class Kill:
+    service: str
+    second: float
+    """When, in seconds from the first claim sent."""
+    in_flight: int
+    """Claims sent and not yet in a final state at that moment."""
+
+    def __str__(self) -> str:
+        return f"{self.service} at {self.second:.1f} s ({self.in_flight} in flight)"
+
+
+@dataclass
+class Progress:
+    """How far a run's sending has gone: the kills read it to know what is in flight."""
+
+    run: str
+    started: float = field(default_factory=time.monotonic)
+    sent: int = 0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+
 @dataclass
 class Verdict:
     claims: int
@@ -45,18 +70,30 @@ class Verdict:
     notices: int = 0
     missing_notices: int = 0
     duplicated_effects: Counter[str] = field(default_factory=Counter)
-    kills: list[str] = field(default_factory=list)
+    kills: list[Kill] = field(default_factory=list)
+
+    @property
+    def idle_kills(self) -> list[Kill]:
+        """Kills that found no claim in flight: they prove nothing about a crash amid the work."""
+        return [kill for kill in self.kills if kill.in_flight <= 0]
 
     @property
     def passed(self) -> bool:
-        return self.lost == 0 and self.missing_notices == 0 and not sum(self.duplicated_effects.values())
+        return (
+            self.lost == 0
+            and self.missing_notices == 0
+            and not sum(self.duplicated_effects.values())
+            and not self.idle_kills
+        )
 
     def report(self) -> str:
         duplicates = ", ".join(f"{k}: {v}" for k, v in sorted(self.duplicated_effects.items())) or "none"
         return "\n".join(
             [
                 f"claims sent:                      {self.claims}",
-                f"kills (SIGKILL, then restart):    {len(self.kills)} ({', '.join(self.kills)})",
+                f"kills (SIGKILL):                  {len(self.kills)}",
+                *(f"  {kill}" for kill in self.kills),
+                f"kills with no claim in flight:    {len(self.idle_kills)}",
                 f"reached exactly one final state:  {self.final}",
                 f"lost (no final state):            {self.lost}",
                 f"rejections, notices, missing:     {self.rejected}, {self.notices}, {self.missing_notices}",
@@ -77,38 +114,54 @@ def final_states(system: System, run: str) -> dict[str, tuple[str, str]]:
     return {submission_id: (reference, status) for submission_id, reference, status in rows}
 
 
-async def chaos(
-    system: System, kills_per_service: int, stop: asyncio.Event, done: list[str], seed: int
-) -> None:
-    """Kill each consuming service `kills_per_service` times, at random moments, until `stop` is set."""
+def kill_plan(kills_per_service: int, seconds: float, seed: int) -> list[tuple[float, str]]:
+    """(second, service) for every kill, in time order: each consuming service's load of `seconds` is cut
+    into `kills_per_service` equal slots, and it is killed at a random moment in the first half of each,
+    so that a restart (a group join: 12-20 s on the embedded broker) is usually over before its next
+    slot and every kill falls while claims are still being sent."""
     chooser = random.Random(seed)
-    schedule = [s for s in CONSUMERS for _ in range(kills_per_service)]
-    chooser.shuffle(schedule)
-    for service in schedule:
-        try:
-            await asyncio.wait_for(stop.wait(), chooser.uniform(0.5, 4.0))
-            return
-        except TimeoutError:
-            pass
-        await asyncio.to_thread(system.stop_service, service, signal.SIGKILL)
-        system.start_service(service)
-        await asyncio.to_thread(system.wait_healthy, (service,), 120.0)
-        done.append(service)
+    slot = seconds / kills_per_service
+    return sorted(
+        (chooser.uniform(j * slot, (j + 0.5) * slot), service)
+        for service in CONSUMERS
+        for j in range(kills_per_service)
+    )
 
 
-async def submit_claims(system: System, token: str, run: str, count: int, first: int = 0) -> None:
-    """Claims number `first` .. `first + count - 1` of `run`, sent over Kafka in spread-out bursts."""
+async def chaos(system: System, plan: list[tuple[float, str]], progress: Progress) -> list[Kill]:
+    """Each service's kills on a timeline of its own (two services may be down at once): SIGKILL at
+    its planned second (at once if its last restart ended later), then a restart, until healthy."""
+    kills: list[Kill] = []
+
+    async def kill_service(service: str) -> None:
+        for second in (at for at, name in plan if name == service):
+            await asyncio.sleep(second - progress.elapsed())
+            final = len(await asyncio.to_thread(final_states, system, progress.run))
+            kills.append(Kill(service, progress.elapsed(), progress.sent - final))
+            await asyncio.to_thread(system.stop_service, service, signal.SIGKILL)
+            system.start_service(service)
+            await asyncio.to_thread(system.wait_healthy, (service,), 120.0)
+
+    await asyncio.gather(*(kill_service(service) for service in CONSUMERS))
+    return sorted(kills, key=lambda kill: kill.second)
+
+
+async def submit_claims(
+    system: System, token: str, progress: Progress, count: int, seconds: float = 0.0, first: int = 0
+) -> None:
+    """Claims number `first` .. `first + count - 1` of the run, sent over Kafka evenly over `seconds`
+    (as fast as possible when 0), counted in `progress` as they go."""
     producer = AIOKafkaProducer(bootstrap_servers=system.bootstrap_servers, acks="all", linger_ms=5)
     await producer.start()
     try:
-        futures = []
+        started, futures = time.monotonic(), []
         for i in range(count):
-            key, value = submission(token, claim(first + i, run))
+            delay = started + i * seconds / count - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            key, value = submission(token, claim(first + i, progress.run))
             futures.append(await producer.send(topics.CLAIM_SUBMISSIONS, value, key=key))
-            if i % 1000 == 999:
-                await asyncio.gather(*futures)
-                futures.clear()
-                await asyncio.sleep(0.2)  # spread the load over the chaos
+            progress.sent += 1
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
@@ -141,16 +194,14 @@ async def distinct_effects(bootstrap: str) -> dict[tuple[str, str], set[str]]:
 
 
 async def crash_test(
-    system: System, count: int, kills_per_service: int, drain_seconds: float, seed: int
+    system: System, count: int, kills_per_service: int, drain_seconds: float, seed: int, seconds: float
 ) -> Verdict:
     token = await asyncio.to_thread(log_in, system)
-    run = new_run()
-    kills: list[str] = []
-    stop = asyncio.Event()
-    chaos_task = asyncio.create_task(chaos(system, kills_per_service, stop, kills, seed))
-    await submit_claims(system, token, run, count)
-    await chaos_task  # every kill happens while claims are in flight
-    verdict = await verify(system, run, count, drain_seconds)
+    progress = Progress(new_run())
+    chaos_task = asyncio.create_task(chaos(system, kill_plan(kills_per_service, seconds, seed), progress))
+    await submit_claims(system, token, progress, count, seconds)
+    kills = await chaos_task
+    verdict = await verify(system, progress.run, count, drain_seconds)
     verdict.kills = kills
     return verdict
 
@@ -197,12 +248,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.crash", description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--kills", type=int, default=3, help="SIGKILLs per consuming service")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=90.0,
+        help="the claims are sent evenly over this load, and every kill falls within it",
+    )
     proof_options(parser, drain_seconds=120)
     args = parser.parse_args(argv)
     seed = seed_of(args)
-    print(f"crash test: {args.claims} claims, {args.kills} kills per service, seed {seed}", flush=True)
+    print(
+        f"crash test: {args.claims} claims over {args.seconds:.0f} s, {args.kills} kills per service,"
+        f" seed {seed}",
+        flush=True,
+    )
     verdict = on_a_system(
-        args.data_dir, lambda system: crash_test(system, args.claims, args.kills, args.drain_seconds, seed)
+        args.data_dir,
+        lambda system: crash_test(system, args.claims, args.kills, args.drain_seconds, seed, args.seconds),
     )
     print(verdict.report())
     raise SystemExit(0 if verdict.passed else 1)

@@ -23,6 +23,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from bench.harness import (
     claim,
     log_in,
+    mailbox_ids,
     new_run,
     on_a_system,
     proof_options,
@@ -32,9 +33,15 @@ from bench.harness import (
 )
 from contracts import topics
 from runtime.system import System
+from services.notifications.settings import Settings as NotificationSettings
 
 CONSUMERS = ("claims", "eligibility", "tariff", "notifications")
 EFFECTS = (topics.CLAIMS, topics.ELIGIBILITY, topics.TARIFF)
+MAIL_SETTINGS = {"NOTIFICATIONS_SMTP_TIMEOUT_SECONDS": "2", "NOTIFICATIONS_DELIVERY_LEASE_SECONDS": "12"}
+"""The proof's notifications settings: the e-mails a killed instance had taken are taken again 12 s
+later (the shortest lease a 2 s SMTP timeout allows) rather than after the default 120 s, made for a
+relay that answers slowly; the embedded mailbox answers in milliseconds."""
+SENDERS: int = NotificationSettings.model_fields["delivery_senders"].default
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,23 @@ class Verdict:
     rejected: int = 0
     notices: int = 0
     missing_notices: int = 0
+    emails: int = 0
+    """The e-mails of this run's notices, one a delivery."""
+    emails_unsent: int = 0
+    """Not recorded as sent once the drain ended."""
+    emails_missing: int = 0
+    """Recorded as sent and not in the mailbox."""
+    emails_twice: int = 0
+    """Received more than once (the same Message-ID): the crash window of an e-mail accepted by the
+    SMTP server and not yet recorded (docs/architecture.md), at most two a sender a kill."""
     duplicated_effects: Counter[str] = field(default_factory=Counter)
     kills: list[Kill] = field(default_factory=list)
+
+    @property
+    def emails_twice_allowed(self) -> int:
+        """The crash window's bound: an e-mail being sent and one being recorded, a sender, a kill of
+        notifications."""
+        return 2 * SENDERS * sum(1 for kill in self.kills if kill.service.startswith("notifications"))
 
     @property
     def idle_kills(self) -> list[Kill]:
@@ -82,6 +104,8 @@ class Verdict:
         return (
             self.lost == 0
             and self.missing_notices == 0
+            and self.emails_unsent == self.emails_missing == 0
+            and self.emails_twice <= self.emails_twice_allowed
             and not sum(self.duplicated_effects.values())
             and not self.idle_kills
         )
@@ -97,6 +121,10 @@ class Verdict:
                 f"reached exactly one final state:  {self.final}",
                 f"lost (no final state):            {self.lost}",
                 f"rejections, notices, missing:     {self.rejected}, {self.notices}, {self.missing_notices}",
+                f"e-mails, unsent, not received:    {self.emails}, {self.emails_unsent},"
+                f" {self.emails_missing}",
+                f"e-mails received twice:           {self.emails_twice}"
+                f" (the crash window allows {self.emails_twice_allowed})",
                 f"effects duplicated:               {duplicates}",
                 f"verdict:                          {'PASS' if self.passed else 'FAIL'}",
             ]
@@ -231,6 +259,7 @@ async def verify(system: System, run: str, count: int, drain_seconds: float) -> 
             break
         await asyncio.sleep(1.0)
     verdict.notices, verdict.missing_notices = len(noticed), len(rejected - noticed)
+    await count_emails(system, rejected, drain_seconds, verdict)
     references = {reference for reference, _ in states.values()}
     decisions: Counter[str] = Counter()
     for (kind, subject), ids in (await distinct_effects(system.bootstrap_servers)).items():
@@ -242,6 +271,34 @@ async def verify(system: System, run: str, count: int, drain_seconds: float) -> 
             decisions[subject] += 1
     verdict.duplicated_effects["two different decisions"] = sum(1 for n in decisions.values() if n > 1)
     return verdict
+
+
+def deliveries(system: System, rejected: set[str]) -> dict[str, str]:
+    """Message-ID -> status of every e-mail of the rejections `rejected` (references)."""
+    with read_only(system.data_dir, "notifications") as db:
+        rows = db.execute(
+            "SELECT notice_key, message_id, status FROM deliveries WHERE notice_key LIKE 'rejection:%'"
+        ).fetchall()
+    return {message_id: status for key, message_id, status in rows if key[len("rejection:") :] in rejected}
+
+
+async def count_emails(system: System, rejected: set[str], drain_seconds: float, verdict: Verdict) -> None:
+    """Once no e-mail of the run is pending, or none was sent for `drain_seconds`: the e-mails recorded,
+    those not sent, and, in the mailbox, those missing and those received twice."""
+    last, progress = -1, time.monotonic()
+    while True:
+        emails = await asyncio.to_thread(deliveries, system, rejected)
+        pending = sum(1 for status in emails.values() if status == "pending")
+        if not pending or time.monotonic() - progress > drain_seconds:
+            break
+        if pending != last:
+            last, progress = pending, time.monotonic()
+        await asyncio.sleep(1.0)
+    received = Counter(await asyncio.to_thread(mailbox_ids, system.data_dir / "mail"))
+    sent = {message_id for message_id, status in emails.items() if status == "sent"}
+    verdict.emails, verdict.emails_unsent = len(emails), len(emails) - len(sent)
+    verdict.emails_missing = sum(1 for message_id in sent if not received[message_id])
+    verdict.emails_twice = sum(1 for message_id in sent if received[message_id] > 1)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -265,6 +322,7 @@ def main(argv: list[str] | None = None) -> None:
     verdict = on_a_system(
         args.data_dir,
         lambda system: crash_test(system, args.claims, args.kills, args.drain_seconds, seed, args.seconds),
+        env=MAIL_SETTINGS,
     )
     print(verdict.report())
     raise SystemExit(0 if verdict.passed else 1)

@@ -17,13 +17,13 @@ NotificationSent) is measured by `python -m bench`, not here."""
 from __future__ import annotations
 
 import argparse
-import email
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bench.harness import mailbox_ids
 from bench.inprocess import Cost, Meter, event, feed, report
 from contracts.claims import ClaimRejectedV1, Notify
 from contracts.common import Fund
@@ -126,14 +126,6 @@ async def counts(runtime: Runtime) -> dict[str, object]:
         }
 
 
-def received(directory: Path) -> list[str]:
-    """The Message-IDs of the messages the sink kept, one per message (unfolded: a long one is folded)."""
-    return [
-        "".join(str(email.message_from_bytes(path.read_bytes())["Message-ID"]).split())
-        for path in sorted(directory.glob("*.eml"))
-    ]
-
-
 async def one_run(emails: int, batch: int = 400, keys: Path | None = None) -> dict[str, Cost]:
     """One fresh database and mail sink; the keys of the data directory `keys` (default: new ones)."""
     with tempfile.TemporaryDirectory(prefix="fse-delivery-") as tmp:
@@ -177,7 +169,7 @@ async def one_run(emails: int, batch: int = 400, keys: Path | None = None) -> di
             raise RuntimeError(
                 f"ended {ended} with {worker.failed} failed attempts, not every e-mail sent once"
             )
-        ids = received(mailbox)
+        ids = mailbox_ids(mailbox)
         if sorted(ids) != sorted(item.message_id for item in sent):
             raise RuntimeError(
                 f"the server received {len(ids)} messages ({len(set(ids))} distinct) of {emails}"

@@ -4,6 +4,7 @@ practitioner, and the claims the measurements send."""
 from __future__ import annotations
 
 import argparse
+import email
 import random
 import re
 import shutil
@@ -11,7 +12,7 @@ import sqlite3
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,10 +36,13 @@ REJECTED = ("100003", "K1L2M3")
 
 
 def start_system(
-    data_dir: Path, bootstrap: str | None = None, partitions: int = EMBEDDED_PARTITIONS, **env: str
+    data_dir: Path,
+    bootstrap: str | None = None,
+    partitions: int = EMBEDDED_PARTITIONS,
+    env: Mapping[str, str] | None = None,
 ) -> System:
     # The longest access token auth issues (15 min): a run that lasts longer must log in again.
-    extra = {"FSE_DEMO": "1", "AUTH_TOKEN_LIFETIME_SECONDS": "900", **env}
+    extra = {"FSE_DEMO": "1", "AUTH_TOKEN_LIFETIME_SECONDS": "900", **(env or {})}
     if bootstrap:
         extra["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
     system = System.on_free_ports(data_dir, extra_env=extra, embedded_partitions=partitions)
@@ -53,11 +57,13 @@ def on_a_system(
     data_dir: Path | None,
     measure: Callable[[System], Coroutine[Any, Any, T]],
     partitions: int = EMBEDDED_PARTITIONS,
+    env: Mapping[str, str] | None = None,
 ) -> T:
     """`measure` run against the whole system, started in `data_dir` (by default a temporary directory,
-    deleted afterwards) with `partitions` a topic on the embedded broker, and stopped once it is done."""
+    deleted afterwards) with `partitions` a topic on the embedded broker and the settings `env`, and
+    stopped once it is done."""
     with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
-        system = start_system(data_dir or Path(scratch), partitions=partitions)
+        system = start_system(data_dir or Path(scratch), partitions=partitions, env=env)
         try:
             return loop.run(measure(system))
         finally:
@@ -69,6 +75,15 @@ def read_only(data_dir: Path, service: str) -> Iterator[sqlite3.Connection]:
     """A service's SQLite database (the embedded default) in `data_dir`, read-only, closed afterwards."""
     with closing(sqlite3.connect(f"file:{data_dir / service}.db?mode=ro", uri=True)) as db:
         yield db
+
+
+def mailbox_ids(directory: Path) -> list[str]:
+    """The Message-IDs of the messages a mailbox (runtime.mailsink) kept, one per message, in the order
+    received (unfolded: a long one is folded)."""
+    return [
+        "".join(str(email.message_from_bytes(path.read_bytes())["Message-ID"]).split())
+        for path in sorted(directory.glob("*.eml"))
+    ]
 
 
 def proof_options(parser: argparse.ArgumentParser, drain_seconds: float, seeded: bool = True) -> None:

@@ -20,7 +20,16 @@ import time
 import httpx
 
 from bench.consumption import read
-from bench.crash import CONSUMERS, Kill, Progress, Verdict, final_states, submit_claims, verify
+from bench.crash import (
+    CONSUMERS,
+    MAIL_SETTINGS,
+    Kill,
+    Progress,
+    Verdict,
+    final_states,
+    submit_claims,
+    verify,
+)
 from bench.harness import log_in, new_run, on_a_system, proof_options
 from runtime.broker import SCALE_OUT_PARTITIONS
 from runtime.system import System
@@ -99,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
         args.data_dir,
         lambda system: scale_out(system, args.claims, args.drain_seconds, args.seconds),
         partitions=SCALE_OUT_PARTITIONS,
+        env=MAIL_SETTINGS,
     )
     for service, (first, second) in shares.items():
         print(f"{service:<14} received before the kill: instance 1 {first:.0f}, instance 2 {second:.0f}")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash import CONSUMERS, Kill, Verdict, crash_test, kill_plan
+from bench.crash import CONSUMERS, MAIL_SETTINGS, Kill, Verdict, crash_test, kill_plan
 from bench.harness import start_system
 
 pytestmark = pytest.mark.broker
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.broker
 
 async def test_kill_9_under_load_loses_nothing_and_does_nothing_twice(tmp_path: Path) -> None:
     # Its own system and broker: the kills must not disturb the shared end-to-end system's groups.
-    system = await asyncio.to_thread(start_system, tmp_path)
+    system = await asyncio.to_thread(start_system, tmp_path, env=MAIL_SETTINGS)
     try:
         verdict = await crash_test(
             system, count=10_000, kills_per_service=3, drain_seconds=180, seed=8, seconds=60
@@ -28,7 +28,7 @@ async def test_kill_9_under_load_loses_nothing_and_does_nothing_twice(tmp_path: 
     assert not verdict.idle_kills, verdict.report()
     assert verdict.passed, verdict.report()
     assert verdict.final == 10_000
-    assert verdict.rejected == verdict.notices > 0
+    assert verdict.rejected == verdict.notices == verdict.emails > 0  # one e-mail a rejection
 
 
 def test_each_service_is_killed_once_in_each_slot_of_the_load() -> None:
@@ -49,3 +49,17 @@ def test_a_kill_that_found_nothing_in_flight_fails_the_proof() -> None:
     assert verdict.report().endswith("FAIL")
     verdict.kills.pop()
     assert verdict.passed
+
+
+def test_e_mails_sent_twice_pass_only_within_the_crash_window() -> None:
+    kills = [Kill("notifications", 5.0, 10), Kill("claims", 6.0, 10), Kill("notifications", 30.0, 3)]
+    verdict = Verdict(10, final=10, kills=kills, emails=40, emails_twice=16)
+    assert verdict.emails_twice_allowed == 16  # two a sender (four) a kill of notifications
+    assert verdict.passed
+    verdict.emails_twice = 17
+    assert not verdict.passed
+    verdict.emails_twice, verdict.emails_unsent = 0, 1
+    assert not verdict.passed
+    verdict.emails_unsent, verdict.emails_missing = 0, 1
+    assert not verdict.passed
+    assert "e-mails, unsent, not received:    40, 0, 1" in verdict.report()

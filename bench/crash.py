@@ -1,7 +1,8 @@
 """Kill -9 under load: N claims go in over Kafka, spread evenly over a load of S seconds, while each
-consuming service is killed with SIGKILL at random moments within it and restarted; after the drain,
-every claim must have exactly one final state, every rejection exactly one notice, no effect may have
-happened twice, and every kill must have found claims in flight.
+service is killed with SIGKILL at random moments within it and restarted; after the drain,
+every claim must have exactly one final state, every rejection exactly one notice and its e-mails
+(none twice beyond the crash window), no effect may have happened twice, and every kill must have
+found claims in flight.
 
     python -m bench.crash                       # the long form: 100,000 claims, 3 kills per service
     python -m bench.crash --claims 10000        # the short form
@@ -27,12 +28,12 @@ from bench.harness import (
     new_run,
     on_a_system,
     proof_options,
-    read_only,
+    rows,
     seed_of,
     submission,
 )
 from contracts import topics
-from runtime.system import System
+from runtime.system import SERVICES, System
 from services.notifications.settings import Settings as NotificationSettings
 
 CONSUMERS = ("claims", "eligibility", "tariff", "notifications")
@@ -133,17 +134,24 @@ class Verdict:
 
 def final_states(system: System, run: str) -> dict[str, tuple[str, str]]:
     """submission id -> (reference, status) for this run's claims that reached a final state."""
-    with read_only(system.data_dir, "claims") as db:
-        rows = db.execute(
-            "SELECT submission_id, reference, status FROM claims WHERE submission_id LIKE ?"
-            " AND status IN ('accepted', 'rejected')",
-            (f"bench-{run}-%",),
-        ).fetchall()
-    return {submission_id: (reference, status) for submission_id, reference, status in rows}
+    found = rows(
+        system,
+        "claims",
+        "SELECT submission_id, reference, status FROM claims WHERE submission_id LIKE :run"
+        " AND status IN ('accepted', 'rejected')",
+        run=f"bench-{run}-%",
+    )
+    return {submission_id: (reference, status) for submission_id, reference, status in found}
+
+
+def noticed(system: System) -> set[str]:
+    """The references of the rejections the notifications service has a notice for."""
+    found = rows(system, "notifications", "SELECT key FROM notices WHERE key LIKE :kind", kind="rejection:%")
+    return {key.removeprefix("rejection:") for (key,) in found}
 
 
 def kill_plan(kills_per_service: int, seconds: float, seed: int) -> list[tuple[float, str]]:
-    """(second, service) for every kill, in time order: each consuming service's load of `seconds` is cut
+    """(second, service) for every kill, in time order: each service's load of `seconds` is cut
     into `kills_per_service` equal slots, and it is killed at a random moment in the first half of each,
     so that a restart (a group join: 12-20 s on the embedded broker) is usually over before its next
     slot and every kill falls while claims are still being sent."""
@@ -151,7 +159,7 @@ def kill_plan(kills_per_service: int, seconds: float, seed: int) -> list[tuple[f
     slot = seconds / kills_per_service
     return sorted(
         (chooser.uniform(j * slot, (j + 0.5) * slot), service)
-        for service in CONSUMERS
+        for service in SERVICES
         for j in range(kills_per_service)
     )
 
@@ -170,7 +178,7 @@ async def chaos(system: System, plan: list[tuple[float, str]], progress: Progres
             system.start_service(service)
             await asyncio.to_thread(system.wait_healthy, (service,), 120.0)
 
-    await asyncio.gather(*(kill_service(service) for service in CONSUMERS))
+    await asyncio.gather(*(kill_service(service) for service in SERVICES))
     return sorted(kills, key=lambda kill: kill.second)
 
 
@@ -252,13 +260,11 @@ async def verify(system: System, run: str, count: int, drain_seconds: float) -> 
     verdict.rejected = len(rejected)
     deadline = time.monotonic() + drain_seconds
     while True:
-        with read_only(system.data_dir, "notifications") as db:
-            keys = {k for (k,) in db.execute("SELECT key FROM notices WHERE key LIKE 'rejection:%'")}
-        noticed = {k.removeprefix("rejection:") for k in keys} & rejected
-        if len(noticed) == len(rejected) or time.monotonic() > deadline:
+        notices = await asyncio.to_thread(noticed, system) & rejected
+        if len(notices) == len(rejected) or time.monotonic() > deadline:
             break
         await asyncio.sleep(1.0)
-    verdict.notices, verdict.missing_notices = len(noticed), len(rejected - noticed)
+    verdict.notices, verdict.missing_notices = len(notices), len(rejected - notices)
     await count_emails(system, rejected, drain_seconds, verdict)
     references = {reference for reference, _ in states.values()}
     decisions: Counter[str] = Counter()
@@ -275,11 +281,15 @@ async def verify(system: System, run: str, count: int, drain_seconds: float) -> 
 
 def deliveries(system: System, rejected: set[str]) -> dict[str, str]:
     """Message-ID -> status of every e-mail of the rejections `rejected` (references)."""
-    with read_only(system.data_dir, "notifications") as db:
-        rows = db.execute(
-            "SELECT notice_key, message_id, status FROM deliveries WHERE notice_key LIKE 'rejection:%'"
-        ).fetchall()
-    return {message_id: status for key, message_id, status in rows if key[len("rejection:") :] in rejected}
+    found = rows(
+        system,
+        "notifications",
+        "SELECT notice_key, message_id, status FROM deliveries WHERE notice_key LIKE :kind",
+        kind="rejection:%",
+    )
+    return {
+        message_id: status for key, message_id, status in found if key.removeprefix("rejection:") in rejected
+    }
 
 
 async def count_emails(system: System, rejected: set[str], drain_seconds: float, verdict: Verdict) -> None:
@@ -304,7 +314,7 @@ async def count_emails(system: System, rejected: set[str], drain_seconds: float,
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.crash", description=__doc__.split("\n")[0])
     parser.add_argument("--claims", type=int, default=100_000)
-    parser.add_argument("--kills", type=int, default=3, help="SIGKILLs per consuming service")
+    parser.add_argument("--kills", type=int, default=3, help="SIGKILLs per service")
     parser.add_argument(
         "--seconds",
         type=float,
@@ -323,6 +333,7 @@ def main(argv: list[str] | None = None) -> None:
         args.data_dir,
         lambda system: crash_test(system, args.claims, args.kills, args.drain_seconds, seed, args.seconds),
         env=MAIL_SETTINGS,
+        postgres=args.postgres,
     )
     print(verdict.report())
     raise SystemExit(0 if verdict.passed else 1)

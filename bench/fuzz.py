@@ -405,6 +405,7 @@ def main(argv: list[str] | None = None) -> None:
         lambda system: bad_input_test(
             system, args.bad, args.rate, args.duration, args.drain_seconds, seed_value
         ),
+        postgres=args.postgres,
     )
     print(verdict.report())
     raise SystemExit(0 if verdict.passed else 1)

@@ -19,13 +19,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import psycopg
+from psycopg import sql
+from sqlalchemy import create_engine, text
 
 from contracts.claims import ClaimSubmittedV1
 from contracts.common import ClaimContent
 from contracts.envelope import Envelope
 from runtime import loop
 from runtime.broker import EMBEDDED_PARTITIONS
-from runtime.system import System
+from runtime.system import SERVICES, System
 
 T = TypeVar("T")
 
@@ -58,16 +61,54 @@ def on_a_system(
     measure: Callable[[System], Coroutine[Any, Any, T]],
     partitions: int = EMBEDDED_PARTITIONS,
     env: Mapping[str, str] | None = None,
+    postgres: str | None = None,
 ) -> T:
     """`measure` run against the whole system, started in `data_dir` (by default a temporary directory,
-    deleted afterwards) with `partitions` a topic on the embedded broker and the settings `env`, and
+    deleted afterwards) with `partitions` a topic on the embedded broker and the settings `env`, each
+    service on a fresh database of the PostgreSQL server `postgres` if given (SQLite otherwise), and
     stopped once it is done."""
-    with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
-        system = start_system(data_dir or Path(scratch), partitions=partitions, env=env)
+    with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch, databases(postgres) as urls:
+        system = start_system(data_dir or Path(scratch), partitions=partitions, env={**(env or {}), **urls})
         try:
             return loop.run(measure(system))
         finally:
             system.stop()
+
+
+@contextmanager
+def databases(postgres: str | None) -> Iterator[dict[str, str]]:
+    """`<SERVICE>_DATABASE_URL` for every service: a fresh database each on the PostgreSQL server whose
+    URL is `postgres` (any database of it, for the administration), dropped afterwards; nothing (each
+    service's SQLite file) when None."""
+    if postgres is None:
+        yield {}
+        return
+    names = {service: f"fse_{service}_{uuid.uuid4().hex[:8]}" for service in SERVICES}
+    base = postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    with psycopg.connect(postgres, autocommit=True) as admin:
+        for name in names.values():
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield {f"{service.upper()}_DATABASE_URL": f"{base}/{name}" for service, name in names.items()}
+    finally:
+        with psycopg.connect(postgres, autocommit=True) as admin:
+            for name in names.values():
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def rows(system: System, service: str, statement: str, **params: object) -> list[tuple[Any, ...]]:
+    """The rows `statement` (`:name` parameters) reads from `service`'s database, whichever it is: its
+    PostgreSQL database when the system gives it one, else its SQLite file, read-only."""
+    url = system.environment(service).get(f"{service.upper()}_DATABASE_URL")
+    if url is None:
+        with read_only(system.data_dir, service) as db:
+            return db.execute(statement, params).fetchall()
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(statement), params)]
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -97,6 +138,12 @@ def proof_options(parser: argparse.ArgumentParser, drain_seconds: float, seeded:
             "--seed", type=int, default=None, help="the run's random choices (default: drawn)"
         )
     parser.add_argument("--data-dir", type=Path, help="keep the system's data here (default: a temp dir)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="each service on a fresh database of this PostgreSQL server, dropped afterwards"
+        " (e.g. postgresql://postgres@127.0.0.1:5432/test; default: SQLite files)",
+    )
 
 
 def seed_of(args: argparse.Namespace) -> int:

@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         lambda system: scale_out(system, args.claims, args.drain_seconds, args.seconds),
         partitions=SCALE_OUT_PARTITIONS,
         env=MAIL_SETTINGS,
+        postgres=args.postgres,
     )
     for service, (first, second) in shares.items():
         print(f"{service:<14} received before the kill: instance 1 {first:.0f}, instance 2 {second:.0f}")

@@ -1,6 +1,7 @@
 """The crash test's short form, as the issue gives it (the long form: `python -m bench.crash`): 10,000
-claims sent over a minute while each consuming service is killed with SIGKILL three times at random
-moments within it and restarted; none lost, none duplicated, every kill amid claims in flight."""
+claims sent over a minute while each service is killed with SIGKILL three times at random moments
+within it and restarted; none lost, none duplicated, every kill amid claims in flight, one e-mail a
+rejection. And a shorter form with every service on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,32 +10,45 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash import CONSUMERS, MAIL_SETTINGS, Kill, Verdict, crash_test, kill_plan
-from bench.harness import start_system
+from bench.crash import MAIL_SETTINGS, Kill, Verdict, crash_test, kill_plan
+from bench.harness import databases, start_system
+from runtime.system import SERVICES
+from tests.conftest import POSTGRES_ADMIN
 
 pytestmark = pytest.mark.broker
 
 
-async def test_kill_9_under_load_loses_nothing_and_does_nothing_twice(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("postgres", "count", "kills", "seconds"),
+    [
+        pytest.param(False, 10_000, 3, 60, id="sqlite"),
+        # The production database's paths (the relay's and the e-mails' row locks), in a shorter form.
+        pytest.param(True, 1_000, 1, 20, id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+async def test_kill_9_under_load_loses_nothing_and_does_nothing_twice(
+    tmp_path: Path, postgres: bool, count: int, kills: int, seconds: float
+) -> None:
     # Its own system and broker: the kills must not disturb the shared end-to-end system's groups.
-    system = await asyncio.to_thread(start_system, tmp_path, env=MAIL_SETTINGS)
-    try:
-        verdict = await crash_test(
-            system, count=10_000, kills_per_service=3, drain_seconds=180, seed=8, seconds=60
-        )
-    finally:
-        await asyncio.to_thread(system.stop)
-    assert sorted(kill.service for kill in verdict.kills) == sorted(CONSUMERS * 3), verdict.report()
+    with databases(POSTGRES_ADMIN if postgres else None) as urls:
+        system = await asyncio.to_thread(start_system, tmp_path, env={**MAIL_SETTINGS, **urls})
+        try:
+            verdict = await crash_test(
+                system, count=count, kills_per_service=kills, drain_seconds=180, seed=8, seconds=seconds
+            )
+        finally:
+            await asyncio.to_thread(system.stop)
+    assert sorted(kill.service for kill in verdict.kills) == sorted(SERVICES * kills), verdict.report()
     assert not verdict.idle_kills, verdict.report()
     assert verdict.passed, verdict.report()
-    assert verdict.final == 10_000
+    assert verdict.final == count
     assert verdict.rejected == verdict.notices == verdict.emails > 0  # one e-mail a rejection
 
 
 def test_each_service_is_killed_once_in_each_slot_of_the_load() -> None:
     plan = kill_plan(kills_per_service=3, seconds=60, seed=8)
     assert [second for second, _ in plan] == sorted(second for second, _ in plan)
-    for service in CONSUMERS:
+    for service in SERVICES:
         seconds = [second for second, name in plan if name == service]
         assert [int(second // 20) for second in seconds] == [0, 1, 2]
         assert all(second % 20 < 10 for second in seconds)

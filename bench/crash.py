@@ -42,7 +42,7 @@ MAIL_SETTINGS = {"NOTIFICATIONS_SMTP_TIMEOUT_SECONDS": "2", "NOTIFICATIONS_DELIV
 """The proof's notifications settings: the e-mails a killed instance had taken are taken again 12 s
 later (the shortest lease a 2 s SMTP timeout allows) rather than after the default 120 s, made for a
 relay that answers slowly; the embedded mailbox answers in milliseconds."""
-SENDERS: int = NotificationSettings.model_fields["delivery_senders"].default
+SENDERS_SETTING = "NOTIFICATIONS_DELIVERY_SENDERS"
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class Verdict:
     emails_twice: int = 0
     """Received more than once (the same Message-ID): the crash window of an e-mail accepted by the
     SMTP server and not yet recorded (docs/architecture.md), at most two a sender a kill."""
+    senders: int = NotificationSettings.model_fields["delivery_senders"].default
+    """E-mails the notifications service sends at once (`NOTIFICATIONS_DELIVERY_SENDERS`)."""
     duplicated_effects: Counter[str] = field(default_factory=Counter)
     kills: list[Kill] = field(default_factory=list)
 
@@ -93,7 +95,7 @@ class Verdict:
     def emails_twice_allowed(self) -> int:
         """The crash window's bound: an e-mail being sent and one being recorded, a sender, a kill of
         notifications."""
-        return 2 * SENDERS * sum(1 for kill in self.kills if kill.service.startswith("notifications"))
+        return 2 * self.senders * sum(1 for kill in self.kills if kill.service.startswith("notifications"))
 
     @property
     def idle_kills(self) -> list[Kill]:
@@ -245,6 +247,8 @@ async def crash_test(
 async def verify(system: System, run: str, count: int, drain_seconds: float) -> Verdict:
     """Once the drain makes no more progress: final states, notices, and effects done twice."""
     verdict = Verdict(count)
+    if senders := system.environment("notifications").get(SENDERS_SETTING):
+        verdict.senders = int(senders)
     last, progress = -1, time.monotonic()
     while time.monotonic() - progress < drain_seconds:
         states = await asyncio.to_thread(final_states, system, run)

@@ -77,3 +77,4 @@ def test_e_mails_sent_twice_pass_only_within_the_crash_window() -> None:
     verdict.emails_unsent, verdict.emails_missing = 0, 1
     assert not verdict.passed
     assert "e-mails, unsent, not received:    40, 0, 1" in verdict.report()
+    assert Verdict(10, kills=kills, senders=1).emails_twice_allowed == 4  # as the system is set

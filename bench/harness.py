@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Coroutine, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,17 +83,25 @@ def databases(postgres: str | None) -> Iterator[dict[str, str]]:
     if postgres is None:
         yield {}
         return
-    names = {service: f"fse_{service}_{uuid.uuid4().hex[:8]}" for service in SERVICES}
-    base = postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    with ExitStack() as stack:
+        yield {
+            f"{service.upper()}_DATABASE_URL": stack.enter_context(fresh_database(postgres, f"fse_{service}"))
+            for service in SERVICES
+        }
+
+
+@contextmanager
+def fresh_database(postgres: str, prefix: str = "fse") -> Iterator[str]:
+    """A new, empty database on the PostgreSQL server whose URL is `postgres`, as the services' URL
+    (SQLAlchemy with psycopg), dropped afterwards with whatever is still connected to it."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(postgres, autocommit=True) as admin:
-        for name in names.values():
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        yield {f"{service.upper()}_DATABASE_URL": f"{base}/{name}" for service, name in names.items()}
+        yield f"{postgres.rsplit('/', 1)[0].replace('postgresql://', 'postgresql+psycopg://')}/{name}"
     finally:
         with psycopg.connect(postgres, autocommit=True) as admin:
-            for name in names.values():
-                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def rows(system: System, service: str, statement: str, **params: object) -> list[tuple[Any, ...]]:

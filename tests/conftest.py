@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
+from bench.harness import fresh_database
 from contracts.topics import with_dead_letters
 from runtime import crypto
 from runtime.broker import ensure_topics
@@ -97,23 +97,14 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _postgres_database() -> Iterator[str]:
-    name = f"fse_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    yield f"{base}/{name}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, data_dir: Path, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database of each kind for one test."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     else:
-        yield from _postgres_database()
+        with fresh_database(POSTGRES_ADMIN) as url:
+            yield url
 
 
 @pytest.fixture

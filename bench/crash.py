@@ -180,7 +180,9 @@ async def chaos(system: System, plan: list[tuple[float, str]], progress: Progres
             system.start_service(service)
             await asyncio.to_thread(system.wait_healthy, (service,), 120.0)
 
-    await asyncio.gather(*(kill_service(service) for service in SERVICES))
+    async with asyncio.TaskGroup() as timelines:  # one that fails stops the others
+        for service in SERVICES:
+            timelines.create_task(kill_service(service))
     return sorted(kills, key=lambda kill: kill.second)
 
 
@@ -245,7 +247,7 @@ async def crash_test(
 
 
 async def verify(system: System, run: str, count: int, drain_seconds: float) -> Verdict:
-    """Once the drain makes no more progress: final states, notices, and effects done twice."""
+    """Once the drain makes no more progress: final states, notices, e-mails, and effects done twice."""
     verdict = Verdict(count)
     if senders := system.environment("notifications").get(SENDERS_SETTING):
         verdict.senders = int(senders)
@@ -327,6 +329,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     proof_options(parser, drain_seconds=120)
     args = parser.parse_args(argv)
+    if args.kills < 1 or args.seconds <= 0:
+        parser.error("--kills must be at least 1 and --seconds above 0: the proof is of kills amid a load")
     seed = seed_of(args)
     print(
         f"crash test: {args.claims} claims over {args.seconds:.0f} s, {args.kills} kills per service,"

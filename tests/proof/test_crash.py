@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bench.crash import MAIL_SETTINGS, Kill, Verdict, crash_test, kill_plan
+from bench.crash import main as crash_main
 from bench.harness import databases, start_system
 from runtime.system import SERVICES
 from tests.conftest import POSTGRES_ADMIN
@@ -78,3 +79,13 @@ def test_e_mails_sent_twice_pass_only_within_the_crash_window() -> None:
     assert not verdict.passed
     assert "e-mails, unsent, not received:    40, 0, 1" in verdict.report()
     assert Verdict(10, kills=kills, senders=1).emails_twice_allowed == 4  # as the system is set
+
+
+@pytest.mark.parametrize("arguments", [["--kills", "0"], ["--seconds", "0"]])
+def test_a_proof_without_kills_or_load_is_refused(
+    arguments: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as refused:
+        crash_main(arguments)
+    assert refused.value.code == 2
+    assert "--kills must be at least 1 and --seconds above 0" in capsys.readouterr().err

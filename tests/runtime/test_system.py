@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,13 @@ def test_the_embedded_broker_runs_every_thread_on_one_cpu() -> None:
         broker.stop()
     assert len(threads) > 1  # its runtime's worker threads, started after the CPU was chosen
     assert used == {frozenset({max(allowed)} if len(allowed) > 1 else allowed)}
+
+
+def test_the_embedded_broker_is_killed_not_asked_to_stop() -> None:
+    """It keeps everything in memory, so there is nothing to wait for; asked with SIGTERM, it waits for
+    every client still connected to leave (the grace of runtime.processes.terminate, 5 s)."""
+    broker = EmbeddedBroker().start()
+    process = broker.process
+    assert process is not None
+    broker.stop()
+    assert process.returncode == -signal.SIGKILL

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
@@ -18,7 +18,7 @@ from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope
 from runtime import db
 from services.tariff.adapters.orm import ccam_acts, ngap_keys
-from tests.helpers import eventually
+from tests.helpers import assigned, eventually
 from tests.tariff.conftest import Service
 from tests.tariff.examples import Example
 from tests.tariff.examples_table import EXAMPLES
@@ -125,12 +125,7 @@ async def priced_events(
     """The event of each reference (by default its subject), read from fse.tariff."""
     wanted = set(references)
     found: dict[str, dict[str, Any]] = {}
-    consumer = AIOKafkaConsumer(
-        topics.TARIFF, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False,
-        group_id=f"reader-{uuid.uuid4().hex[:8]}", fetch_max_wait_ms=50,
-    )  # fmt: skip
-    await consumer.start()
-    try:
+    async with assigned(bootstrap, topics.TARIFF) as (consumer, _partitions):
 
         async def all_found() -> bool:
             for records in (await consumer.getmany(timeout_ms=200)).values():
@@ -144,6 +139,4 @@ async def priced_events(
             return wanted <= set(found)
 
         await eventually(all_found, timeout=60)
-    finally:
-        await consumer.stop()
     return found

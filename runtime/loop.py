@@ -14,6 +14,11 @@ import uvloop
 T = TypeVar("T")
 
 
+def new_loop() -> asyncio.AbstractEventLoop:
+    """A loop for a thread that runs one of its own (the embedded mailbox's server)."""
+    return uvloop.new_event_loop()
+
+
 def run(main: Coroutine[Any, Any, T]) -> T:
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+    with asyncio.Runner(loop_factory=new_loop) as runner:
         return runner.run(main)

@@ -110,7 +110,7 @@ def test_the_system_counts_its_mailbox_by_its_thread(tmp_path: Path, monkeypatch
 
 
 def test_the_mailbox_serves_on_uvloop_as_every_process_here(tmp_path: Path) -> None:
-    """aiosmtpd's own default is asyncio's loop, which cost the mailbox 10-20 % more CPU an e-mail."""
+    """aiosmtpd's own default is asyncio's loop, which cost the mailbox about a sixth more CPU an e-mail."""
     sink = MailSink(tmp_path / "mail").start()
     try:
         assert sink._controller is not None

@@ -2,9 +2,9 @@
 valid claims go in over Kafka at a fixed rate, with the same valid load alone before and after, so that
 the run shows what the bad input cost the valid traffic. After the drain, every bad message must be on
 its topic's dead-letter topic once for each consumer group that must refuse it (`refused_by`), with
-its origin and error named; every valid claim decided; no service restarted; every group caught up
-with every topic it reads (lag 0, so no consumer stopped); the services' dead-letter counters equal to
-what was found.
+its origin and error named; every valid claim decided and every valid rejection's e-mail seen sent
+(its NotificationSent); no service restarted; every group caught up with every topic it reads (lag 0,
+so no consumer stopped); the services' dead-letter counters equal to what was found.
 
     python -m bench.fuzz                             # 10,000 bad messages; 300 claims/s, 20 s a phase
     python -m bench.fuzz --bad 1000 --duration 5     # a quick run
@@ -286,7 +286,15 @@ class Verdict:
 
     @property
     def valid_decided(self) -> bool:
-        return all(p.run.complete and p.run.claims == p.run.sent for p in self.phases)
+        """Every valid claim decided, and every valid rejection's e-mail seen sent (its NotificationSent),
+        in every phase: the valid traffic went through to its last step."""
+        return all(
+            p.run.complete
+            and p.run.claims == p.run.sent
+            and p.run.notified_complete
+            and len(p.run.notices) == p.run.rejected
+            for p in self.phases
+        )
 
     @property
     def passed(self) -> bool:
@@ -315,7 +323,7 @@ class Verdict:
             lines.append(
                 f"valid claims, {phase.label + ':':<21} {run.claims} of {run.sent} decided"
                 f" at {run.offered_rate:.0f}/s offered, decision p50 {ms(phase.decision(50))}"
-                f" p99 {ms(phase.decision(99))}"
+                f" p99 {ms(phase.decision(99))}; {len(run.notices)} of {run.rejected} rejections e-mailed"
             )
             lines.append(f"  CPU a valid claim, ms: {phase.cpu} ({phase.machine})")
         if len(self.phases) == 3:

@@ -1,11 +1,15 @@
 """What `python -m bench.fuzz` counts on the dead-letter topics: each bad message once per group that
-must refuse it, with its origin and error named; nothing from a group that should have skipped it."""
+must refuse it, with its origin and error named; nothing from a group that should have skipped it; and
+the valid traffic through to its last step, the rejections' e-mails."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from aiokafka.structs import ConsumerRecord
 
-from bench.fuzz import Bad, check_letters, draw, refused_by
+from bench.fuzz import Bad, Stage, Verdict, check_letters, draw, refused_by
+from bench.load import Run
 
 GARBAGE = Bad("fse.tariff", b"k1", b"\xff", frozenset({"claims", "notifications"}))
 PRICED = Bad("fse.tariff", b"k2", b"{}", frozenset({"claims"}))
@@ -85,3 +89,16 @@ def test_a_message_is_refused_by_every_reader_unless_it_is_an_envelope_of_a_know
     )
     assert refused_by(groups, shell % b"ClaimPriced") == {"claims"}
     assert refused_by(groups, shell % b"NoSuchEvent") == {"claims", "notifications"}
+
+
+def phase(notified: int, *, complete: bool = True) -> Stage:
+    """A phase of 10 valid claims, all decided, 2 of them rejections, `notified` of those seen e-mailed."""
+    run = Run("kafka", 10, sent=10, rejected=2, notices=[0.1] * notified)
+    run.notified_complete = complete
+    return Stage("alone", run, "", "")
+
+
+def test_valid_rejections_not_all_seen_e_mailed_fail_the_verdict() -> None:
+    assert Verdict(Counter(), phases=[phase(2), phase(2)]).valid_decided
+    assert not Verdict(Counter(), phases=[phase(2), phase(1, complete=False)]).valid_decided
+    assert not Verdict(Counter(), phases=[phase(1)]).valid_decided

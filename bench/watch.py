@@ -10,6 +10,7 @@ import contextlib
 import json
 import time
 from datetime import datetime
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -38,9 +39,7 @@ def emitted_at(value: bytes) -> float | None:
 
 class DecisionWatcher:
     def __init__(self, bootstrap: str) -> None:
-        self._consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, fetch_max_wait_ms=10, max_poll_records=2000
-        )
+        self._bootstrap = bootstrap
         self._task: asyncio.Task[None] | None = None
         self.submission_of: dict[str, str] = {}  # reference -> submission id
         self.decided: dict[str, float] = {}  # submission id -> time the decision was seen
@@ -48,8 +47,15 @@ class DecisionWatcher:
         self.rejected: set[str] = set()  # submission ids whose decision was a rejection
         self.notified: dict[str, float] = {}  # submission id -> time its rejection's e-mail was seen sent
         self.events: dict[str, dict[str, Seen]] = {}  # reference -> event type -> (emitted, published)
+        self._notified_early: dict[str, float] = {}  # reference -> when its e-mail was seen, claim unseen
 
     async def __aenter__(self) -> DecisionWatcher:
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            enable_auto_commit=False,
+            fetch_max_wait_ms=10,
+            max_poll_records=2000,
+        )
         await self._consumer.start()
         await self._consumer.topics()
         partitions = [
@@ -77,30 +83,40 @@ class DecisionWatcher:
             now = time.time()
             for records in batches.values():
                 for record in records:
-                    kind = dict(record.headers).get("ce_type", b"").decode()
-                    reference = (record.key or b"").decode()
-                    if kind == NOTIFIED:
-                        self._notified(reference.removeprefix(REJECTION_NOTICE), now)
-                        continue
-                    emitted = emitted_at(record.value or b"")
-                    if emitted is None:
-                        continue  # not an event of ours
-                    # The first copy counts: a duplicate (redelivery) leaves the timeline as it was.
-                    self.events.setdefault(reference, {}).setdefault(kind, (emitted, record.timestamp / 1000))
-                    if kind == "ClaimReceived":
-                        body = json.loads(record.value or b"")
-                        self.submission_of[reference] = body["data"]["claim"]["submission_id"]
-                    elif kind in DECISIONS and reference in self.submission_of:
-                        submission = self.submission_of[reference]
-                        self.decided.setdefault(submission, now)
-                        self.decisions[submission] = self.decisions.get(submission, 0) + 1
-                        if kind == "ClaimRejected":
-                            self.rejected.add(submission)
+                    self.see(record, now)
+
+    def see(self, record: Any, now: float) -> None:
+        """One record of the watched topics, seen at `now`."""
+        kind = dict(record.headers).get("ce_type", b"").decode()
+        reference = (record.key or b"").decode()
+        if kind == NOTIFIED:
+            self._notified(reference.removeprefix(REJECTION_NOTICE), now)
+            return
+        emitted = emitted_at(record.value or b"")
+        if emitted is None:
+            return  # not an event of ours
+        # The first copy counts: a duplicate (redelivery) leaves the timeline as it was.
+        self.events.setdefault(reference, {}).setdefault(kind, (emitted, record.timestamp / 1000))
+        if kind == "ClaimReceived":
+            body = json.loads(record.value or b"")
+            self.submission_of[reference] = submission = body["data"]["claim"]["submission_id"]
+            if reference in self._notified_early:
+                self.notified.setdefault(submission, self._notified_early.pop(reference))
+        elif kind in DECISIONS and reference in self.submission_of:
+            submission = self.submission_of[reference]
+            self.decided.setdefault(submission, now)
+            self.decisions[submission] = self.decisions.get(submission, 0) + 1
+            if kind == "ClaimRejected":
+                self.rejected.add(submission)
 
     def _notified(self, reference: str, now: float) -> None:
-        """The first NotificationSent of a rejection counts (a notice has one e-mail here)."""
+        """The first NotificationSent of a rejection counts (a notice has one e-mail here). One fetch
+        may bring a claim's ClaimReceived and its e-mail's NotificationSent together, from two topics in
+        no set order: an e-mail seen before its claim is kept until the claim is."""
         if reference in self.submission_of:
             self.notified.setdefault(self.submission_of[reference], now)
+        else:
+            self._notified_early.setdefault(reference, now)
 
     def timelines(self, sent: dict[str, float]) -> list[tuple[float, dict[str, Seen], float | None]]:
         """For each submission sent: when, the events of its claim, when its decision was seen."""

@@ -98,8 +98,11 @@ class DecisionWatcher:
         # The first copy counts: a duplicate (redelivery) leaves the timeline as it was.
         self.events.setdefault(reference, {}).setdefault(kind, (emitted, record.timestamp / 1000))
         if kind == "ClaimReceived":
-            body = json.loads(record.value or b"")
-            self.submission_of[reference] = submission = body["data"]["claim"]["submission_id"]
+            try:
+                submission = json.loads(record.value or b"")["data"]["claim"]["submission_id"]
+            except (ValueError, KeyError, TypeError):
+                return  # a record that only claims to be one (bad input): the watcher reads on
+            self.submission_of[reference] = submission
             if reference in self._notified_early:
                 self.notified.setdefault(submission, self._notified_early.pop(reference))
         elif kind in DECISIONS and reference in self.submission_of:

@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 def new_loop() -> asyncio.AbstractEventLoop:
-    """A loop for a thread that runs one of its own (the embedded mailbox's server)."""
+    """A loop on uvloop: `run`'s, and that of a thread that runs one of its own (the embedded mailbox)."""
     return uvloop.new_event_loop()
 
 

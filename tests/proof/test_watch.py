@@ -46,3 +46,13 @@ def test_an_email_of_a_claim_never_seen_counts_for_nothing() -> None:
     watcher.see(SENT, 1.0)
     watcher.see(record("fse.claims", "ClaimReceived", "FSE-OTHER", {"claim": {"submission_id": "s-2"}}), 2.0)
     assert watcher.notified == {}
+
+
+def test_a_record_that_only_claims_to_be_a_receipt_is_skipped_and_the_watcher_reads_on() -> None:
+    watcher = DecisionWatcher("127.0.0.1:9")
+    fake = record("fse.claims", "ClaimReceived", REFERENCE, {"claim": "no submission"})
+    garbage = ConsumerRecord("fse.claims", 0, 0, 0, 0, b"k", b'{"time":"' + TIME.encode() + b'"', None, 1, 1,
+                             [("ce_type", b"ClaimReceived")])  # fmt: skip
+    for seen in (fake, garbage, RECEIVED, REJECTED):
+        watcher.see(seen, 3.0)
+    assert watcher.decided == {"s-1": 3.0}

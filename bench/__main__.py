@@ -145,8 +145,8 @@ async def measure(
     """One run of the pipeline, after a warm-up, on a system started for it; with each service's peak
     memory."""
     token = await asyncio.to_thread(log_in, system)
-    # The benchmark's own work (load, watcher) is not counted; the mailbox's thread beside it is.
-    pids, threads = system.pids(), system.threads()
+    # The benchmark's own work (load, watcher) is not counted; the system's mailbox is.
+    pids = system.pids()
 
     def consumed() -> dict[str, consumption.Consumption]:
         return {name: consumption.read(system.url(name)) for name in system.processes if name != "auth"}
@@ -159,13 +159,13 @@ async def measure(
         # is counted in that run.
         _waited, batches = await consumption.settle(consumed)
         heap.freeze()  # the measuring side pauses no more than the services do (runtime.heap)
-        processes, ticks = cpu_seconds(pids, threads), machine_ticks()
+        processes, ticks = cpu_seconds(pids), machine_ticks()
         if phase.intake == "kafka":
             run = await load.kafka(phase.claims, phase.rate)
         else:
             run = await load.http(phase.claims, phase.rate)
         quiet, after = await consumption.settle(consumed)
-    per_claim = cpu_per_claim(processes, cpu_seconds(pids, threads), run.claims)
+    per_claim = cpu_per_claim(processes, cpu_seconds(pids), run.claims)
     share = machine_share(ticks, machine_ticks())
     print(line(f"{phase.label}, intake over {run.intake}", run), flush=True)
     print(notified_line(run), flush=True)

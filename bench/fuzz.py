@@ -358,15 +358,15 @@ async def bad_input_test(
     counted_before = await asyncio.to_thread(dead_letter_count, system)
     claims = int(rate * duration)
     services = {name: process.pid for name, process in system.processes.items()}
-    pids, threads = system.pids(), system.threads()
+    pids = system.pids()
 
     async def phase(label: str, load_run: Awaitable[Run], beside: Awaitable[None] | None = None) -> Stage:
-        before, ticks = cpu_seconds(pids, threads), machine_ticks()
+        before, ticks = cpu_seconds(pids), machine_ticks()
         alongside = asyncio.ensure_future(beside) if beside is not None else None
         run = await load_run
         if alongside is not None:
             await alongside
-        cpu = cpu_per_claim(before, cpu_seconds(pids, threads), run.claims)
+        cpu = cpu_per_claim(before, cpu_seconds(pids), run.claims)
         return Stage(label, run, cpu, machine_share(ticks, machine_ticks()))
 
     async with DecisionWatcher(system.bootstrap_servers) as watcher:

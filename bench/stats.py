@@ -35,12 +35,9 @@ def peak_rss_mib(pid: int) -> float | None:
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pids: dict[str, int], threads: dict[str, int] | None = None) -> dict[str, float]:
-    """CPU time (user + system) each process, and each of `threads` (native ids of threads of this
-    process), has used so far, from /proc; one that is gone is left out. (/proc/<id>/stat would give a
-    thread's whole process.)"""
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU time (user + system) each process has used so far, from /proc; one that is gone is left out."""
     paths = {name: Path(f"/proc/{pid}/stat") for name, pid in pids.items()}
-    paths |= {name: Path(f"/proc/self/task/{tid}/stat") for name, tid in (threads or {}).items()}
     used: dict[str, float] = {}
     for name, path in paths.items():
         try:

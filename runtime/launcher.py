@@ -38,8 +38,8 @@ def main() -> int:
             demo = data_dir / "demo" / name
             if demo.exists():
                 print("\n" + demo.read_text().rstrip())
-        if system.mail_sink:
-            print(f"\nE-mails (SMTP 127.0.0.1:{system.mail_sink.port}) land in {data_dir / 'mail'}")
+        if system.mailbox:
+            print(f"\nE-mails (SMTP 127.0.0.1:{system.mailbox.port}) land in {data_dir / 'mail'}")
         print(f"\nLogs in {data_dir / 'logs'}. Ctrl-C stops everything.", flush=True)
         while not stopping:
             for service, process in system.processes.items():

@@ -139,13 +139,6 @@ class MailSink:
         self._controller.start()
         return self
 
-    @property
-    def thread_id(self) -> int | None:
-        """The native id of the thread that serves SMTP while the sink runs: /proc/self/task/<id>/stat
-        gives its CPU times (`bench.stats.cpu_seconds`), which the benchmark counts as the mailbox's."""
-        thread = self._controller._thread if self._controller is not None else None
-        return thread.native_id if thread is not None else None
-
     def _authenticate(self, *args: Any) -> AuthResult:
         """aiosmtpd's authenticator (server, session, envelope, mechanism, data): the one login."""
         data = args[-1]

@@ -1,6 +1,6 @@
 """The whole system as processes: the broker (embedded unless KAFKA_BOOTSTRAP_SERVERS names one), the
 topics, and each service in its own process with its own database under one data directory; the mailbox
-(embedded unless NOTIFICATIONS_SMTP_HOST names a server) runs in this process."""
+(embedded unless NOTIFICATIONS_SMTP_HOST names a server) in a process of its own, as a relay would be."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import httpx
 from contracts.topics import with_dead_letters
 from runtime.broker import EMBEDDED_PARTITIONS, PARTITIONS, ensure_topics
 from runtime.keys import ensure_dev_keys
-from runtime.mailsink import MailSink
+from runtime.mailsink import MailboxProcess
 from runtime.processes import die_with_parent
 from runtime.tansu import EmbeddedBroker, free_port
 
@@ -39,25 +39,20 @@ class System:
     broker: EmbeddedBroker | None = None
     bootstrap_servers: str = ""
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
-    mail_sink: MailSink | None = None
+    mailbox: MailboxProcess | None = None
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, **kwargs: object) -> System:
         return cls(data_dir, ports={name: free_port() for name in SERVICES}, **kwargs)  # type: ignore[arg-type]
 
     def pids(self) -> dict[str, int]:
-        """The system's processes by name: each service's, then the embedded broker's."""
+        """The system's processes by name: each service's, then the embedded broker's and mailbox's."""
         pids = {name: process.pid for name, process in self.processes.items()}
         if self.broker is not None and self.broker.process is not None:
             pids["broker"] = self.broker.process.pid
+        if self.mailbox is not None and self.mailbox.process is not None:
+            pids["mail"] = self.mailbox.process.pid
         return pids
-
-    def threads(self) -> dict[str, int]:
-        """What the system runs on threads of this process, by name, as native thread ids: the embedded
-        mailbox."""
-        if self.mail_sink is None or self.mail_sink.thread_id is None:
-            return {}
-        return {"mail": self.mail_sink.thread_id}
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -76,8 +71,9 @@ class System:
             partitions = self.embedded_partitions
         asyncio.run(ensure_topics(self.bootstrap_servers, with_dead_letters(), partitions))
         if not (os.environ.get("NOTIFICATIONS_SMTP_HOST") or self.extra_env.get("NOTIFICATIONS_SMTP_HOST")):
-            # The embedded default's mailbox: every e-mail lands as a .eml file under <data>/mail.
-            self.mail_sink = MailSink(self.data_dir / "mail").start()
+            # The embedded default's mailbox: every e-mail lands as a .eml file under <data>/mail. Not a
+            # thread of this process: a benchmark's load and watcher run here, and would share its GIL.
+            self.mailbox = MailboxProcess(self.data_dir / "mail").start()
 
     def environment(self, service: str) -> dict[str, str]:
         return {
@@ -91,9 +87,9 @@ class System:
         }
 
     def _mail_environment(self) -> dict[str, str]:
-        if self.mail_sink is None:
+        if self.mailbox is None:
             return {}
-        return {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(self.mail_sink.port)}
+        return {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(self.mailbox.port)}
 
     def start_service(self, service: str) -> None:
         with open(self.data_dir / "logs" / f"{service}.log", "ab") as log:  # the child keeps its own copy
@@ -147,5 +143,5 @@ class System:
             self.stop_service(service)
         if self.broker:
             self.broker.stop()
-        if self.mail_sink:
-            self.mail_sink.stop()
+        if self.mailbox:
+            self.mailbox.stop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 
 from bench import consumption
 from bench.stats import cpu_per_claim, cpu_seconds
@@ -19,31 +18,6 @@ def test_cpu_is_read_per_process_and_a_gone_process_is_left_out() -> None:
     after = cpu_seconds({"me": os.getpid()})
     assert set(before) == {"me"}
     assert after["me"] > before["me"]
-
-
-def test_a_thread_is_read_alone_not_as_its_process() -> None:
-    started, done = threading.Event(), threading.Event()
-
-    def wait() -> None:
-        started.set()
-        done.wait()
-
-    idle = threading.Thread(target=wait)
-    idle.start()
-    started.wait()
-    try:
-        assert idle.native_id is not None
-        before = cpu_seconds({"me": os.getpid()}, {"idle": idle.native_id})
-        sum(i * i for i in range(2_000_000))  # CPU on this thread, not on the idle one
-        after = cpu_seconds({"me": os.getpid()}, {"idle": idle.native_id})
-    finally:
-        done.set()
-        idle.join()
-    assert after["me"] > before["me"]
-    assert after["idle"] == before["idle"]
-    # An id that is no thread of this process is left out: the parent's, alive, so that no thread here
-    # can get it meanwhile, as one started after the join could get the joined thread's.
-    assert cpu_seconds({}, {"gone": os.getppid()}) == {}
 
 
 def test_cpu_per_claim_divides_each_process_and_sums() -> None:

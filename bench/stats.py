@@ -48,6 +48,12 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     return used
 
 
+def own_cpu_seconds() -> float:
+    """The CPU time this process has used so far: the benchmark's own load and watcher, which run beside
+    the system on the same CPUs and are not counted as its."""
+    return cpu_seconds({"self": os.getpid()})["self"]
+
+
 def cpu_per_claim(before: dict[str, float], after: dict[str, float], claims: int) -> str:
     """Each process's CPU between two readings divided by the claims decided meanwhile, and the sum."""
     if not claims:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from bench import consumption
-from bench.stats import cpu_per_claim, cpu_seconds
+from bench.stats import cpu_per_claim, cpu_seconds, own_cpu_seconds
 
 
 def test_cpu_is_read_per_process_and_a_gone_process_is_left_out() -> None:
@@ -18,6 +18,14 @@ def test_cpu_is_read_per_process_and_a_gone_process_is_left_out() -> None:
     after = cpu_seconds({"me": os.getpid()})
     assert set(before) == {"me"}
     assert after["me"] > before["me"]
+
+
+def test_the_benchmark_reads_its_own_cpu_as_its_process_s() -> None:
+    before, process = own_cpu_seconds(), cpu_seconds({"me": os.getpid()})["me"]
+    sum(i * i for i in range(2_000_000))  # some CPU
+    after = own_cpu_seconds()
+    assert after > before
+    assert after >= process >= before
 
 
 def test_cpu_per_claim_divides_each_process_and_sums() -> None:

@@ -20,7 +20,7 @@ def test_cpu_is_read_per_process_and_a_gone_process_is_left_out() -> None:
     assert after["me"] > before["me"]
 
 
-def test_the_benchmark_reads_its_own_cpu_as_its_process_s() -> None:
+def test_the_benchmark_reads_its_own_cpu_from_its_process() -> None:
     before, process = own_cpu_seconds(), cpu_seconds({"me": os.getpid()})["me"]
     sum(i * i for i in range(2_000_000))  # some CPU
     after = own_cpu_seconds()

@@ -35,6 +35,7 @@ from bench.stats import (
     machine_share,
     machine_ticks,
     ms,
+    own_cpu_line,
     own_cpu_seconds,
     peak_rss_mib,
     percentile,
@@ -168,11 +169,10 @@ async def measure(
         quiet, after = await consumption.settle(consumed)
     per_claim = cpu_per_claim(processes, cpu_seconds(pids), run.claims)
     share = machine_share(ticks, machine_ticks())
-    measuring = (own_cpu_seconds() - mine) * 1000 / max(run.claims, 1)
     print(line(f"{phase.label}, intake over {run.intake}", run), flush=True)
     print(notified_line(run), flush=True)
     when = f"read {quiet:.1f} s after the last decision, once quiet"
-    beside = f"the benchmark's own load and watcher {measuring:.2f} beside, not counted"
+    beside = own_cpu_line(mine, run.claims)
     print(f"    CPU per claim, ms: {per_claim} ({beside}; {share}; {when})", flush=True)
     print(f"    batches per claim (events a batch): {consumption.batches_line(batches, after, run.claims)}")
     print(hops_line(run), flush=True)

@@ -34,7 +34,17 @@ from pydantic import ValidationError
 
 from bench.harness import log_in, on_a_system, proof_options, seed_of
 from bench.load import Load, Run
-from bench.stats import cpu_per_claim, cpu_seconds, machine, machine_share, machine_ticks, ms, percentile
+from bench.stats import (
+    cpu_per_claim,
+    cpu_seconds,
+    machine,
+    machine_share,
+    machine_ticks,
+    ms,
+    own_cpu_line,
+    own_cpu_seconds,
+    percentile,
+)
 from bench.watch import DecisionWatcher
 from contracts.envelope import Envelope
 from contracts.registry import all_models
@@ -268,7 +278,7 @@ class Stage:
     label: str
     run: Run
     cpu: str  # each process's CPU a valid claim, ms (bench.stats.cpu_per_claim)
-    machine: str  # how busy the machine was
+    machine: str  # the benchmark's own CPU beside, and how busy the machine was
 
     def decision(self, p: float) -> float:
         return percentile(self.run.decisions, p)
@@ -361,13 +371,14 @@ async def bad_input_test(
     pids = system.pids()
 
     async def phase(label: str, load_run: Awaitable[Run], beside: Awaitable[None] | None = None) -> Stage:
-        before, ticks = cpu_seconds(pids), machine_ticks()
+        before, ticks, mine = cpu_seconds(pids), machine_ticks(), own_cpu_seconds()
         alongside = asyncio.ensure_future(beside) if beside is not None else None
         run = await load_run
         if alongside is not None:
             await alongside
         cpu = cpu_per_claim(before, cpu_seconds(pids), run.claims)
-        return Stage(label, run, cpu, machine_share(ticks, machine_ticks()))
+        measuring = own_cpu_line(mine, run.claims)
+        return Stage(label, run, cpu, f"{measuring}; {machine_share(ticks, machine_ticks())}")
 
     async with DecisionWatcher(system.bootstrap_servers) as watcher:
         load = Load(system, token, watcher, drain_seconds)

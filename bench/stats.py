@@ -54,6 +54,13 @@ def own_cpu_seconds() -> float:
     return cpu_seconds({"self": os.getpid()})["self"]
 
 
+def own_cpu_line(before: float, claims: int) -> str:
+    """The benchmark's own CPU a claim since `before` (an `own_cpu_seconds()` reading), as the CPU lines
+    give it beside the system's."""
+    spent = (own_cpu_seconds() - before) * 1000 / max(claims, 1)
+    return f"the benchmark's own load and watcher {spent:.2f} beside, not counted"
+
+
 def cpu_per_claim(before: dict[str, float], after: dict[str, float], claims: int) -> str:
     """Each process's CPU between two readings divided by the claims decided meanwhile, and the sum."""
     if not claims:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from bench import consumption
-from bench.stats import cpu_per_claim, cpu_seconds, own_cpu_seconds
+from bench.stats import cpu_per_claim, cpu_seconds, own_cpu_line, own_cpu_seconds
 
 
 def test_cpu_is_read_per_process_and_a_gone_process_is_left_out() -> None:
@@ -26,6 +26,16 @@ def test_the_benchmark_reads_its_own_cpu_from_its_process() -> None:
     after = own_cpu_seconds()
     assert after > before
     assert after >= process >= before
+
+
+def test_the_benchmark_s_own_cpu_is_given_a_claim() -> None:
+    line = own_cpu_line(own_cpu_seconds() - 2.0, 1000)  # as if 2 s of CPU had gone into 1,000 claims
+    prefix, _, rest = line.partition("watcher ")
+    assert prefix == "the benchmark's own load and "
+    spent, _, tail = rest.partition(" ")
+    assert 2.0 <= float(spent) < 2.5
+    assert tail == "beside, not counted"
+    assert own_cpu_line(own_cpu_seconds(), 0).startswith("the benchmark's own load and watcher 0.0")
 
 
 def test_cpu_per_claim_divides_each_process_and_sums() -> None:

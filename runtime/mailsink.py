@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 from runtime.loop import new_loop
 from runtime.processes import die_with_parent, start_listening, terminate
@@ -51,6 +51,37 @@ class Received:
     def text(self) -> str:
         body = self.message.get_body(("plain",))
         return "" if body is None else str(body.get_content())
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
+_PLAIN_PATH = re.compile(rf"<(?P<address>{_DOT_ATOM}@{_DOT_ATOM})>[ \t]*(?P<rest>(?![ \t(]).*)")
+"""MAIL FROM's or RCPT TO's argument in its plain form: `<local@domain>` of ASCII dot-atoms, then its
+parameters (`SIZE=1026`) if any."""
+
+
+class _Server(SMTP):
+    """aiosmtpd's server, reading a plain path without a parser. aiosmtpd reads the address of each MAIL
+    FROM and RCPT TO with the email package's RFC 5322 parser, and declares a class on every call: about
+    110 µs an address on a slow host, two an e-mail, half of the mailbox's own CPU an e-mail
+    (docs/benchmarks.md, 2026-12-07 12:00). Anything else (a quoted local part, a comment, an address
+    beyond ASCII, a missing bracket) still goes to aiosmtpd's parser, and the plain form gives what that
+    parser would give (`tests/runtime/test_mailbox.py`)."""
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        plain = _PLAIN_PATH.fullmatch(arg)
+        if plain is None:
+            return super()._getaddr(arg)
+        address = plain["address"]
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, plain["rest"]
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        """aiosmtpd's documented hook for the server a connection gets."""
+        return _Server(self.handler, **self.SMTP_kwargs)
 
 
 class _Handler:
@@ -108,7 +139,7 @@ class MailSink:
         self.received: list[Received] = []
         self._lock = threading.Lock()
         self._numbers = itertools.count(1)
-        self._controller: Controller | None = None
+        self._controller: _Controller | None = None
 
     def keep(self, received: Received) -> None:
         with self._lock:
@@ -133,7 +164,7 @@ class MailSink:
             options["auth_exclude_mechanism"] = self.mechanisms_left_out
         # On uvloop, as every process here (runtime.loop): aiosmtpd's own default, asyncio's loop, cost
         # 430-480 us of CPU an e-mail against 370-410 (docs/benchmarks.md, 2026-12-07).
-        self._controller = Controller(
+        self._controller = _Controller(
             _Handler(self), hostname="127.0.0.1", port=self.port, loop=new_loop(), **options
         )
         self._controller.start()

@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 import uvloop
+from aiosmtpd.smtp import SMTP
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from bench.stats import cpu_seconds
-from runtime.mailsink import MailboxProcess, MailSink
+from runtime.mailsink import MailboxProcess, MailSink, _Server
 from runtime.processes import terminate, wait_listening
 from runtime.system import System
 from runtime.tansu import free_port
@@ -122,3 +125,62 @@ def test_the_mailbox_serves_on_uvloop_as_every_process_here(tmp_path: Path) -> N
     finally:
         sink.stop()
     assert [p.name for p in (tmp_path / "mail").iterdir()] == ["000001.eml"]
+
+
+ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
+PATHS = st.one_of(
+    st.text(alphabet=ATEXT + '.@<>()\\" \t=é\r\n', max_size=40),
+    st.builds(
+        "{}<{}@{}>{}{}".format,
+        st.sampled_from(["", " ", "("]),
+        st.text(alphabet=ATEXT + '."( ', min_size=0, max_size=12),
+        st.text(alphabet=ATEXT + ".-[]é", min_size=0, max_size=12),
+        st.sampled_from(["", " ", "  ", "\t", "(c) ", " (c)", "x"]),
+        st.sampled_from(["", "SIZE=1026", "SMTPUTF8 SIZE=9", " BODY=8BITMIME", "\n"]),
+    ),
+)
+
+
+def outcome(server: SMTP, arg: str) -> object:
+    try:
+        return server._getaddr(arg)
+    except Exception as error:  # whatever aiosmtpd's parser raises, both must raise it
+        return type(error)
+
+
+@given(arg=PATHS, limit=st.sampled_from([0, 4, 64]))
+@example(arg="<ne-pas-repondre@fse.caisses-sociales.mc> SIZE=1026", limit=0)
+@example(arg="<a.b@c.mc>", limit=0)
+@example(arg="<a..b@c.mc>", limit=0)
+@example(arg="<.a@c.mc>", limit=0)
+@example(arg="<abcdef@c.mc>", limit=4)
+@example(arg="<a@b> (comment) SIZE=1", limit=0)
+@example(arg="<a@b>\tSIZE=1", limit=0)
+@example(arg="<a@b>SIZE=1", limit=0)
+def test_the_mailbox_reads_every_path_as_aiosmtpd_does(arg: str, limit: int) -> None:
+    ours, theirs = _Server.__new__(_Server), SMTP.__new__(SMTP)
+    ours.local_part_limit = theirs.local_part_limit = limit
+    assert outcome(ours, arg) == outcome(theirs, arg)
+
+
+def test_the_mailbox_reads_a_plain_path_without_the_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    def parser(self: SMTP, arg: str) -> tuple[str | None, str | None]:
+        raise AssertionError(f"{arg!r} parsed by aiosmtpd")
+
+    monkeypatch.setattr(SMTP, "_getaddr", parser)
+    server = _Server.__new__(_Server)
+    assert server._getaddr("<ne-pas-repondre@fse.mc> SIZE=1026") == ("ne-pas-repondre@fse.mc", "SIZE=1026")
+    assert server._getaddr("<assure@example.mc>") == ("assure@example.mc", "")
+    with pytest.raises(AssertionError, match="parsed by aiosmtpd"):
+        server._getaddr('<"quoted local"@example.mc>')
+
+
+def test_the_mailbox_serves_its_connections_with_its_own_server(tmp_path: Path) -> None:
+    sink = MailSink().start()
+    try:
+        send(sink.port)
+        assert sink._controller is not None
+        assert isinstance(sink._controller.smtpd, _Server)
+    finally:
+        sink.stop()
+    assert [r.recipients for r in sink.received] == [("assure@example.mc",)]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -184,8 +185,19 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     print(f"bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
 
-    def data_dir(name: str) -> Path | None:
-        return args.data_dir / name if args.data_dir else None
+    # Every run's directory is kept until the benchmark ends (then deleted, unless --data-dir is given):
+    # this machine's file system has no journal, so ext4 skips one by one every inode deleted in the
+    # last one to six minutes whenever it creates a file, and a run started right after the previous
+    # run's directory (thousands of e-mails, a file each) was deleted paid for it on every e-mail its
+    # mailbox kept (docs/benchmarks.md, 2026-12-07 12:00).
+    scratch = tempfile.TemporaryDirectory(prefix="fse-bench-")
+    with scratch:
+        run_benchmark(args, args.data_dir or Path(scratch.name))
+
+
+def run_benchmark(args: argparse.Namespace, directory: Path) -> None:
+    def data_dir(name: str) -> Path:
+        return directory / name
 
     raw = None if args.skip_raw else on_a_system(data_dir("raw"), lambda system: measure_raw(args, system))
     print(

@@ -8,7 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import bench.__main__ as bench_main
 from bench.harness import read_only
+from bench.load import Run
 
 CLAIMS, RATE, SECONDS = 300, 100, 2
 PACED = RATE * SECONDS
@@ -80,3 +84,23 @@ def test_one_run_prints_every_figure_for_every_claim(tmp_path: Path) -> None:
         "run-2": CLAIMS + PACED,
         "run-3": CLAIMS + PACED,
     }
+
+
+def test_every_run_s_directory_is_kept_until_the_benchmark_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deleted together at the end, not each before the next run starts: on a file system with no
+    journal, each file that the next run created would skip, one by one, the inodes just deleted."""
+    present: list[list[str]] = []
+    directories: set[Path] = set()
+
+    def on_a_system(data_dir: Path, _measure: object) -> tuple[Run, dict[str, float]] | None:
+        data_dir.mkdir()
+        directories.add(data_dir.parent)
+        present.append(sorted(path.name for path in data_dir.parent.iterdir()))
+        return None if data_dir.name == "raw" else (Run("kafka", 0), {})
+
+    monkeypatch.setattr(bench_main, "on_a_system", on_a_system)
+    bench_main.main(["--claims", "1", "--rates", "100", "--duration", "1", "--intake", "kafka"])
+
+    assert present == [["raw"], ["raw", "run-0"], ["raw", "run-0", "run-1"]]
+    (directory,) = directories
+    assert not directory.exists()

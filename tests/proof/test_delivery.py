@@ -13,11 +13,14 @@ from bench.inprocess import report
 
 
 async def test_every_email_is_received_once_and_each_step_has_its_figures(
-    data_dir: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    figures = await one_run(emails=60, batch=25, keys=data_dir)  # more than a pass of the worker (50)
+    # more than a pass of the worker (50)
+    figures = await one_run(emails=60, directory=tmp_path / "run", batch=25, keys=data_dir)
 
-    assert list(figures) == ["ClaimRejected", "compose only", "delivery"]
+    assert list(figures) == ["ClaimRejected", "compose only", "delivery", "mailbox"]
+    assert figures["mailbox"].cpu > 0  # the server's side, read from its own process
+    assert figures["mailbox"].written is None
     assert figures["delivery"].cpu > figures["compose only"].cpu > 0  # sending composes, and more
     assert figures["compose only"].written == 0
     written = figures["delivery"].written
@@ -28,4 +31,5 @@ async def test_every_email_is_received_once_and_each_step_has_its_figures(
     assert recorded >= 4096 / 25  # at least a page of WAL a batch
     report([figures], "an e-mail")
     printed = [line.split() for line in capsys.readouterr().out.splitlines()[2:]]
-    assert [line[0] for line in printed] == ["ClaimRejected", "compose", "delivery"]
+    assert [line[0] for line in printed] == ["ClaimRejected", "compose", "delivery", "mailbox"]
+    assert printed[3][3] == "n/a"  # its writes are not this process's

@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
     # this machine's file system has no journal, so ext4 skips one by one every inode deleted in the
     # last one to six minutes whenever it creates a file, and a run started right after the previous
     # run's directory (thousands of e-mails, a file each) was deleted paid for it on every e-mail its
-    # mailbox kept (docs/benchmarks.md, 2026-12-07 12:00).
+    # mailbox kept (docs/benchmarks.md, section "2026-12-07 11:51").
     scratch = tempfile.TemporaryDirectory(prefix="fse-bench-")
     with scratch:
         run_benchmark(args, args.data_dir or Path(scratch.name))

@@ -63,10 +63,10 @@ parameters (`SIZE=1026`) if any."""
 class _Server(SMTP):
     """aiosmtpd's server, reading a plain path without a parser. aiosmtpd reads the address of each MAIL
     FROM and RCPT TO with the email package's RFC 5322 parser, and declares a class on every call: about
-    110 µs an address on a slow host, two an e-mail, half of the mailbox's own CPU an e-mail
-    (docs/benchmarks.md, 2026-12-07 12:00). Anything else (a quoted local part, a comment, an address
-    beyond ASCII, a missing bracket) still goes to aiosmtpd's parser, and the plain form gives what that
-    parser would give (`tests/runtime/test_mailbox.py`)."""
+    110 µs an address on a slow host, two an e-mail, half of the mailbox's user CPU an e-mail
+    (docs/benchmarks.md, section "2026-12-07 11:51"). Anything else (a quoted local part, a comment, an
+    address beyond ASCII, a missing bracket) still goes to aiosmtpd's parser, and the plain form gives
+    what that parser would give (`tests/runtime/test_mailbox.py`)."""
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         plain = _PLAIN_PATH.fullmatch(arg)

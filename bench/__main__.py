@@ -32,6 +32,7 @@ from bench.raw import RawBroker, RawResult
 from bench.stats import (
     cpu_per_claim,
     cpu_seconds,
+    file_creation_line,
     machine,
     machine_share,
     machine_ticks,
@@ -192,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     # mailbox kept (docs/benchmarks.md, section "2026-12-07 11:51").
     scratch = tempfile.TemporaryDirectory(prefix="fse-bench-")
     with scratch:
+        print(file_creation_line(Path(scratch.name) / "files"), flush=True)
         run_benchmark(args, args.data_dir or Path(scratch.name))
 
 

@@ -191,10 +191,9 @@ def main(argv: list[str] | None = None) -> None:
     # last one to six minutes whenever it creates a file, and a run started right after the previous
     # run's directory (thousands of e-mails, a file each) was deleted paid for it on every e-mail its
     # mailbox kept (docs/benchmarks.md, section "2026-12-07 11:51").
-    scratch = tempfile.TemporaryDirectory(prefix="fse-bench-")
-    with scratch:
-        print(file_creation_line(Path(scratch.name) / "files"), flush=True)
-        run_benchmark(args, args.data_dir or Path(scratch.name))
+    with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
+        print(file_creation_line(Path(scratch) / "files"), flush=True)
+        run_benchmark(args, args.data_dir or Path(scratch))
 
 
 def run_benchmark(args: argparse.Namespace, directory: Path) -> None:

@@ -30,7 +30,7 @@ from bench.stats import cpu_seconds, file_creation_line
 from contracts.claims import ClaimRejectedV1, Notify
 from contracts.common import Fund
 from contracts.rights import InsuredContactChangedV1
-from runtime import db, loop
+from runtime import db, heap, loop
 from runtime.keys import ensure_dev_keys
 from runtime.mailsink import MailboxProcess
 from runtime.service import Runtime, build_app
@@ -190,6 +190,7 @@ async def main(emails: int, batch: int, repeat: int) -> None:
         f"notifications consumer and delivery task, in-process, SQLite, SMTP sink: {emails} e-mails, "
         f"rejections in batches of {batch}, best of {repeat}"
     )
+    heap.freeze()  # the collector as in a started service (runtime.heap)
     # The runs' directories are deleted together at the end: on this machine's file system (ext4 with no
     # journal) each file created skips every inode deleted in the last minutes, one by one, and a run
     # made after the previous run's e-mails were deleted paid for it on each of its own (bench/__main__).

@@ -33,7 +33,7 @@ from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope
 from contracts.registry import model_for, parse
 from contracts.tariff import ClaimPricedV1, PricedLine
-from runtime import db, loop
+from runtime import db, heap, loop
 from runtime.keys import auth_private_key, ensure_dev_keys
 from runtime.security import Actor, Role, issue_token
 from runtime.service import Runtime, build_app
@@ -152,6 +152,7 @@ async def one_run(claims: int, batch: int, keys: Path | None = None) -> dict[str
 
 async def main(claims: int, batch: int, repeat: int) -> None:
     print(f"claims consumer, in-process, SQLite: {claims} claims, batches of {batch}, best of {repeat}")
+    heap.freeze()  # the collector as in a started service (runtime.heap)
     runs = [await one_run(claims, batch) for _ in range(repeat)]
     report(runs, "an event")
 

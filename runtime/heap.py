@@ -11,12 +11,13 @@ What a service creates afterwards lives for a batch: a consumer's batch of a few
 its envelopes, payloads and statements' parameters until it commits, and nearly all of it is freed by
 reference counting, never by the collector. CPython's default collects the youngest generation every
 700 allocations, so each pass found most of a batch still alive, moved it to an older generation, and
-walked it again there: 13-17 % of the claims, tariff and eligibility processes' CPU as fast as
-possible went to collections that freed almost nothing. Once started, a process collects every
-`YOUNG_ALLOCATIONS` allocations instead (and the older generations as rarely, `OLDER_PASSES`): the
-same service then spent 1-3 % (docs/benchmarks.md, 2026-12-07 14:22). A pass takes longer, about
-20 ms where a full pass took 30-45 ms, and comes a hundred times less often; the garbage it frees (the
-few reference cycles) waits for it, a few megabytes at most."""
+walked it again there: 8-9 % of the claims process's CPU as fast as possible, 5-7 % of eligibility's and
+tariff's, spent in collections that freed almost nothing (docs/benchmarks.md, 2026-12-07 14:22). Once
+started, a process collects every `YOUNG_ALLOCATIONS` allocations instead, and the older generations
+as rarely (`OLDER_PASSES`): in the same run claims then spent about 1 %, and the other services ran
+no collection at all. A pass then takes 20-25 ms, as long as one of the 25 full passes it replaces took
+with thousands of claims waiting (30-50 ms), and there were 4 passes in that run instead of 3,400; the
+garbage it frees (the few reference cycles) waits for it, a few megabytes at most."""
 
 from __future__ import annotations
 

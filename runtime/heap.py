@@ -14,8 +14,8 @@ reference counting, never by the collector. CPython's default collects the young
 walked it again there: 8-9 % of the claims process's CPU as fast as possible, 5-7 % of eligibility's and
 tariff's, spent in collections that freed almost nothing (docs/benchmarks.md, 2026-12-07 14:22). Once
 started, a process collects every `YOUNG_ALLOCATIONS` allocations instead, and the older generations
-as rarely (`OLDER_PASSES`): in the same run claims then spent about 1 %, and the other services ran
-no collection at all. A pass then takes 20-25 ms, as long as one of the 25 full passes it replaces took
+as rarely (`OLDER_PASSES`): in the same run claims then spent about 1 %, eligibility and tariff ran
+one pass or none. A pass then takes 20-25 ms, as long as one of the 25 full passes it replaces took
 with thousands of claims waiting (30-50 ms), and there were 4 passes in that run instead of 3,400; the
 garbage it frees (the few reference cycles) waits for it, a few megabytes at most."""
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import pytest
+from aiokafka.partitioner import murmur2
 from sqlalchemy import MetaData, func, select
 
 from contracts.envelope import Envelope, Payload
@@ -21,6 +22,9 @@ from runtime.messaging.uow import UnitOfWork
 from tests.helpers import eventually, read_to_end, read_topic
 
 pytestmark = pytest.mark.broker
+
+MAX_BATCH_BYTES = 256 * 1024
+"""The relay's producer's `max_batch_size` (runtime.messaging.relay.make_producer)."""
 
 
 class Relayed(Payload):
@@ -117,6 +121,31 @@ async def test_committed_rows_are_sent_from_memory_without_reading_the_table(
     assert numbers(records) == list(range(20))  # one key: one partition, in commit order
     assert relay.reads == reads
     await eventually(lambda: _is_zero(setup.left_in_table()))
+
+
+async def test_each_key_goes_to_its_default_partition_in_commit_order_past_one_batch(
+    setup: Setup, topic: str, kafka_bootstrap: str
+) -> None:
+    """Rows handed over together go out a record batch a partition; a partition's share may fill more
+    than one batch. Each key lands where the Java client's default partitioner puts it (murmur2 of the
+    key), and each key's events keep their commit order."""
+    _relay, uow = await setup.started(kafka_bootstrap)
+    keys = [f"FSE-20261207-{index:010d}" for index in range(12)]
+    async with uow() as unit:  # one commit: the relay gets every row at once
+        for n in range(3000):
+            unit.emit(Relayed(n=n), subject=keys[n % len(keys)])
+
+    records = await read_topic(kafka_bootstrap, topic, 3000)
+
+    partitions = sorted({record.partition for record in records})
+    assert partitions == [0, 1, 2]
+    largest = max(sum(len(r.value) for r in records if r.partition == p) for p in partitions)
+    assert largest > MAX_BATCH_BYTES, "a partition's share filled more than one batch"
+    for record in records:
+        assert record.partition == (murmur2(record.key) & 0x7FFFFFFF) % len(partitions)
+    for key in keys:
+        ordered = sorted((r for r in records if r.key == key.encode()), key=lambda r: r.offset)
+        assert numbers(ordered) == list(range(keys.index(key), 3000, len(keys)))
 
 
 async def test_rows_sent_from_memory_are_deleted_together_and_not_read_again(

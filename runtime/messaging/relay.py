@@ -51,7 +51,7 @@ _PARTITIONER = DefaultPartitioner()
 def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
     """Durable producer settings: every in-sync replica acknowledges; no reliance on the idempotent
     producer (not offered by every Kafka-compatible broker); ordering kept per partition. No linger:
-    the relay hands over whole record batches and waits for them (`OutboxRelay._send`), so a linger
+    the relay hands over whole record batches and waits for them (`OutboxRelay.publish`), so a linger
     would only hold each one back."""
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
@@ -170,7 +170,7 @@ class OutboxRelay:
             await self._drain(older_than=datetime.now(UTC) - timedelta(seconds=AGE_SECONDS))
         while self._ready:
             rows, self._ready = self._ready, []
-            await self._send(rows)
+            await self.publish(rows)
             if not self._sent:
                 self._sent_at = time.monotonic()
             self._sent.extend(row["event_id"] for row in rows)
@@ -200,14 +200,14 @@ class OutboxRelay:
             async with self._sessions.writing() as session:
                 rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
                 self._taken(rows)
-                await self._send([row._mapping for row in rows])
+                await self.publish([row._mapping for row in rows])
                 await self._delete(session, [row.event_id for row in rows])
         else:
             async with self._sessions() as session:
                 rows = (await session.execute(query)).all()
                 await session.rollback()
             self._taken(rows)
-            await self._send([row._mapping for row in rows])
+            await self.publish([row._mapping for row in rows])
             await self._forget([row.event_id for row in rows])
         self.published += len(rows)
         return len(rows)
@@ -217,10 +217,11 @@ class OutboxRelay:
             read = {row.event_id for row in rows}
             self._ready = [row for row in self._ready if row["event_id"] not in read]
 
-    async def _send(self, rows: Sequence[Mapping[Any, Any]]) -> None:
-        """The rows in order, a record batch a partition (the producer's batch API): a send a record
-        cost about three times as much of the relay's CPU, its future and its pass through the
-        producer's accumulator costing more than the record. Each key goes to the partition the
+    async def publish(self, rows: Sequence[Mapping[Any, Any]]) -> None:
+        """Send outbox rows (topic, key, body, event type and id) in order, acknowledged by the broker
+        on return: a record batch a partition (the producer's batch API). A send a record cost about
+        three times as much of the relay's CPU, its future and its pass through the producer's
+        accumulator costing more than the record (`python -m bench.relay`). Each key goes to the partition the
         producer's default partitioner would choose (murmur2), so one claim's events keep one partition
         whichever producer sends them; a full batch goes ahead of the next one for its partition."""
         assert self._producer is not None, "relay not started"

@@ -565,11 +565,11 @@ class GatedRelay(OutboxRelay):
         self.holding = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def _send(self, rows: Any) -> None:
+    async def publish(self, rows: Any) -> None:
         if rows and not self.release.is_set():
             self.holding.set()
             await self.release.wait()
-        await super()._send(rows)
+        await super().publish(rows)
 
 
 async def test_two_relays_on_one_sqlite_outbox_lose_nothing(

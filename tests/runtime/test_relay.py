@@ -55,11 +55,11 @@ class CountingRelay(OutboxRelay):
         finally:
             self.reads += 1
 
-    async def _send(self, rows: Any) -> None:
+    async def publish(self, rows: Any) -> None:
         if rows and self.failures:
             self.failures -= 1
             raise ConnectionError("broker unreachable")
-        await super()._send(rows)
+        await super().publish(rows)
 
 
 @dataclass

@@ -129,7 +129,8 @@ async def one_run(
     run = uuid.uuid4().hex[:8]
     topics = [f"bench.relay.{run}.a", f"bench.relay.{run}.b"]
     await ensure_topics(bootstrap, topics, partitions=partitions)
-    chunks = [rows(rows_sent, topics)[first : first + batch] for first in range(0, rows_sent, batch)]
+    every = rows(rows_sent, topics)
+    chunks = [every[first : first + batch] for first in range(0, rows_sent, batch)]
     figures = {
         "raw producer": await raw_sends(bootstrap, chunks),
         "relay": await relay_publishes(bootstrap, directory, chunks),

@@ -44,6 +44,8 @@ before the table is read): one delete transaction for many small sends."""
 AGE_SECONDS = 5.0
 """At each poll, while commits reach the relay in memory, only rows older than this are read: rows that a
 unit of this process has just committed are on their way already."""
+MAX_BATCH_BYTES = 256 * 1024
+"""A record batch's size, past which the relay starts the next one for its partition."""
 
 _PARTITIONER = DefaultPartitioner()
 
@@ -58,7 +60,7 @@ def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
         client_id=client_id,
         acks="all",
         enable_idempotence=False,
-        max_batch_size=256 * 1024,
+        max_batch_size=MAX_BATCH_BYTES,
         max_request_size=10 * 1024 * 1024,
         request_timeout_ms=30_000,
     )
@@ -221,9 +223,10 @@ class OutboxRelay:
         """Send outbox rows (topic, key, body, event type and id) in order, acknowledged by the broker
         on return: a record batch a partition (the producer's batch API). A send a record cost about
         three times as much of the relay's CPU, its future and its pass through the producer's
-        accumulator costing more than the record (`python -m bench.relay`). Each key goes to the partition the
-        producer's default partitioner would choose (murmur2), so one claim's events keep one partition
-        whichever producer sends them; a full batch goes ahead of the next one for its partition."""
+        accumulator costing more than the record (`python -m bench.relay`). Each key goes to the
+        partition the producer's default partitioner would choose (murmur2), so one claim's events keep
+        one partition whichever producer sends them; a full batch goes ahead of the next one for its
+        partition."""
         assert self._producer is not None, "relay not started"
         producer = self._producer
         partitions: dict[str, list[int]] = {}

@@ -16,15 +16,12 @@ from contracts.envelope import Envelope, Payload
 from runtime import db
 from runtime.db import Sessions
 from runtime.messaging import relay as relay_module
-from runtime.messaging.relay import OutboxRelay
+from runtime.messaging.relay import MAX_BATCH_BYTES, OutboxRelay
 from runtime.messaging.tables import MessagingTables, messaging_tables
 from runtime.messaging.uow import UnitOfWork
 from tests.helpers import eventually, read_to_end, read_topic
 
 pytestmark = pytest.mark.broker
-
-MAX_BATCH_BYTES = 256 * 1024
-"""The relay's producer's `max_batch_size` (runtime.messaging.relay.make_producer)."""
 
 
 class Relayed(Payload):

@@ -3,7 +3,8 @@ run: the same rows sent with aiokafka's `send`, a record at a time (as the relay
 by a producer with the relay's settings. Rows as a unit of work hands them to the relay (`--batch` at a
 time: a consumer's batch emits about ten at 300 claims/s offered, hundreds from a backlog), of the size
 of a ClaimReceived, keyed by claim reference over two topics of `--partitions` partitions, on the
-embedded broker (a process of its own, whose CPU is not counted). It checks that every row arrived.
+embedded broker (a process of its own, whose CPU is not counted). It checks that every row arrived
+(the topics' high watermarks).
 
     python -m bench.relay [--rows 20000] [--batch 400] [--partitions 1] [--repeat 3]
 
@@ -16,14 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import tempfile
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import MetaData
 
 from bench.inprocess import Cost, Meter, report
@@ -31,6 +30,7 @@ from runtime import db, heap, loop
 from runtime.broker import ensure_topics
 from runtime.messaging.relay import OutboxRelay, make_producer
 from runtime.messaging.tables import messaging_tables
+from runtime.ops import high_watermarks
 from runtime.tansu import EmbeddedBroker
 
 BODY = b"x" * 1400
@@ -99,29 +99,6 @@ async def relay_publishes(bootstrap: str, directory: Path, chunks: list[list[dic
         await engine.dispose()
 
 
-async def records_in(bootstrap: str, topics: Sequence[str], expected: int, quiet_seconds: float = 2.0) -> int:
-    """The records of `topics`, read from the beginning until `expected` or until none came for
-    `quiet_seconds` (the embedded broker's end offsets cannot be relied on to count them)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer.topics()
-        partitions = [
-            TopicPartition(topic, p) for topic in topics for p in consumer.partitions_for_topic(topic) or ()
-        ]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        found, last = 0, time.monotonic()
-        while found < expected and time.monotonic() - last < quiet_seconds:
-            batches = await consumer.getmany(timeout_ms=200)
-            if batches:
-                found += sum(map(len, batches.values()))
-                last = time.monotonic()
-        return found
-    finally:
-        await consumer.stop()
-
-
 async def one_run(
     bootstrap: str, directory: Path, rows_sent: int, batch: int, partitions: int
 ) -> dict[str, Cost]:
@@ -135,7 +112,7 @@ async def one_run(
         "raw producer": await raw_sends(bootstrap, chunks),
         "relay": await relay_publishes(bootstrap, directory, chunks),
     }
-    arrived = await records_in(bootstrap, topics, 2 * rows_sent)
+    arrived = sum((await high_watermarks(bootstrap, topics)).values())
     if arrived != 2 * rows_sent:
         raise RuntimeError(f"{arrived} records arrived of {2 * rows_sent}")
     return figures

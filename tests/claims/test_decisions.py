@@ -91,3 +91,44 @@ async def test_a_verdict_on_no_known_claim_is_refused_without_repeating_its_refe
             await decisions.on_claim_priced(unit, wrap(unknown, unknown.reference), unknown)
     assert str(refused.value) == "reference: names no claim"
     assert await claims.outbox("ClaimAccepted") == []
+
+
+async def test_a_decision_names_the_claims_insured_and_whom_to_notify(claims: Claims) -> None:
+    """A decision reads the insured and HNP back from the stored, encrypted content, not from the verdict."""
+    bodies = [
+        claim_body(matricule="200002", beneficiary_rank=2, hnp=True),
+        claim_body(matricule="300003", beneficiary_rank=1),
+        claim_body(fund="CAMTI", matricule="400004"),
+    ]
+    references = []
+    for body in bodies:
+        response = await claims.client.post("/claims", json=body, headers=claims.headers())
+        references.append(response.json()["reference"])
+    hnp, insured, accepted = references
+    content = ClaimContent.model_validate(claim_body())  # the verdicts' copy names someone else
+    refusals = [
+        EligibilityCheckedV1(
+            reference=reference,
+            practitioner_id="prt-1",
+            eligible=False,
+            reason_code="RIGHTS_CLOSED",
+            claim=content,
+        )
+        for reference in (hnp, insured)
+    ]
+    async with claims.runtime.uow() as unit:
+        await decisions.prefetch_verdicts(unit, refusals)
+        for verdict in refusals:
+            await decisions.on_eligibility_checked(unit, wrap(verdict, verdict.reference), verdict)
+        unit.prefetched.clear()
+        await decisions.prefetch_priced(unit, [priced(accepted)])
+        await decisions.on_claim_priced(unit, wrap(priced(accepted), accepted), priced(accepted))
+
+    named = ("fund", "matricule", "beneficiary_rank")
+    rejected = {e["data"]["reference"]: e["data"] for e in await claims.outbox("ClaimRejected")}
+    assert {ref: tuple(data[k] for k in (*named, "notify")) for ref, data in rejected.items()} == {
+        hnp: ("CCSS", "200002", 2, "professional"),
+        insured: ("CCSS", "300003", 1, "insured"),
+    }
+    (decided,) = [e["data"] for e in await claims.outbox("ClaimAccepted")]
+    assert (decided["reference"], *(decided[k] for k in named)) == (accepted, "CAMTI", "400004", 0)

@@ -8,8 +8,10 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict
+
 from contracts.claims import Notify
-from contracts.common import ClaimContent
+from contracts.common import ClaimContent, Fund, Matricule
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U
 
@@ -44,6 +46,19 @@ def patient_key(fund: str, matricule: str) -> str:
     return f"patient:{fund}:{matricule}"
 
 
-def who_to_notify(claim: ClaimContent) -> Notify:
+class Parties(BaseModel):
+    """What a decision names and whom it notifies, read from a stored claim's content. The content was
+    validated whole at intake: a decision reads these fields again, not the acts (validating the whole
+    content again cost about 50,000 instructions a claim, docs/benchmarks.md)."""
+
+    model_config = ConfigDict(frozen=True)  # the content's other fields are left unread
+
+    fund: Fund
+    matricule: Matricule
+    beneficiary_rank: int = 0
+    hnp: bool = False
+
+
+def who_to_notify(claim: ClaimContent | Parties) -> Notify:
     """Under HNP the fund pays the professional, who must recover the fee; otherwise the insured paid."""
     return Notify.PROFESSIONAL if claim.hnp else Notify.INSURED

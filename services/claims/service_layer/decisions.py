@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from contracts.claims import ClaimAcceptedV1, ClaimRejectedV1
-from contracts.common import ClaimContent
 from contracts.eligibility import EligibilityCheckedV1
 from contracts.envelope import Envelope
 from contracts.reasons import describe
@@ -16,7 +15,7 @@ from contracts.tariff import ClaimPricedV1, ClaimPricingRejectedV1
 from runtime.messaging.consumer import MessageRejectedError
 from runtime.messaging.uow import Unit
 from services.claims.adapters.repository import ClaimRepository
-from services.claims.domain.model import Status, who_to_notify
+from services.claims.domain.model import Parties, Status, who_to_notify
 
 
 async def _open_claim(repository: ClaimRepository, reference: str, *, content: bool = True) -> Any | None:
@@ -55,7 +54,7 @@ async def on_claim_priced(unit: Unit, envelope: Envelope, event: ClaimPricedV1) 
     claim = await _open_claim(repository, event.reference)
     if claim is None:
         return
-    content = ClaimContent.model_validate(claim.content)
+    content = Parties.model_validate(claim.content)
     now = datetime.now(UTC)
     amounts = {
         "total_fee": event.total_fee,
@@ -95,7 +94,7 @@ async def reject(
     stage: Literal["eligibility", "tariff", "intake"],
     cause: Envelope | None,
 ) -> None:
-    content = ClaimContent.model_validate(claim.content)
+    content = Parties.model_validate(claim.content)
     now = datetime.now(UTC)
     await repository.decide(claim, Status.REJECTED, now, reason_code=code, reason=reason)
     unit.emit(

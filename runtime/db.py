@@ -44,11 +44,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         super().__init__(timezone=True)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("datetime: a time zone is required")
-        return value.astimezone(UTC)
+        return None if value is None else _utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -66,12 +62,16 @@ class UtcDateTime(TypeDecorator[datetime]):
         return _sqlite_datetime
 
 
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("datetime: a time zone is required")
+    return value.astimezone(UTC)
+
+
 def _sqlite_text(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        raise ValueError("datetime: a time zone is required")
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]  # the text without its "+00:00"
+    return _utc(value).isoformat(" ", "microseconds")[:26]  # the text without its "+00:00"
 
 
 def _sqlite_datetime(value: str | None) -> datetime | None:

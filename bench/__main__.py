@@ -32,7 +32,6 @@ from bench.raw import RawBroker, RawResult
 from bench.stats import (
     cpu_per_claim,
     cpu_seconds,
-    file_creation_line,
     machine,
     machine_share,
     machine_ticks,
@@ -186,13 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     print(f"bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
 
-    # Every run's directory is kept until the benchmark ends (then deleted, unless --data-dir is given):
-    # this machine's file system has no journal, so ext4 skips one by one every inode deleted in the
-    # last one to six minutes whenever it creates a file, and a run started right after the previous
-    # run's directory (thousands of e-mails, a file each) was deleted paid for it on every e-mail its
-    # mailbox kept (docs/benchmarks.md, section "2026-12-07 11:51").
+    # Every run's directory is kept until the benchmark ends (then deleted, unless --data-dir is given).
     with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
-        print(file_creation_line(Path(scratch) / "files"), flush=True)
         run_benchmark(args, args.data_dir or Path(scratch))
 
 

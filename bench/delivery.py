@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from bench.harness import mailbox_ids
 from bench.inprocess import Cost, Meter, event, feed, report
-from bench.stats import cpu_seconds, file_creation_line
+from bench.stats import cpu_seconds
 from contracts.claims import ClaimRejectedV1, Notify
 from contracts.common import Fund
 from contracts.rights import InsuredContactChangedV1
@@ -191,11 +191,7 @@ async def main(emails: int, batch: int, repeat: int) -> None:
         f"rejections in batches of {batch}, best of {repeat}"
     )
     heap.freeze()  # the collector as in a started service (runtime.heap)
-    # The runs' directories are deleted together at the end: on this machine's file system (ext4 with no
-    # journal) each file created skips every inode deleted in the last minutes, one by one, and a run
-    # made after the previous run's e-mails were deleted paid for it on each of its own (bench/__main__).
     with tempfile.TemporaryDirectory(prefix="fse-delivery-") as scratch:
-        print(file_creation_line(Path(scratch) / "files"), flush=True)
         runs = [await one_run(emails, Path(scratch) / f"run-{n}", batch) for n in range(repeat)]
     report(runs, "an e-mail")
 

@@ -28,6 +28,7 @@ from contracts.common import ClaimContent
 from contracts.envelope import Envelope
 from runtime import loop
 from runtime.broker import EMBEDDED_PARTITIONS
+from runtime.mailsink import kept_messages
 from runtime.system import SERVICES, System
 
 T = TypeVar("T")
@@ -130,8 +131,7 @@ def mailbox_ids(directory: Path) -> list[str]:
     """The Message-IDs of the messages a mailbox (runtime.mailsink) kept, one per message, in the order
     received (unfolded: a long one is folded)."""
     return [
-        "".join(str(email.message_from_bytes(path.read_bytes())["Message-ID"]).split())
-        for path in sorted(directory.glob("*.eml"))
+        "".join(str(email.message_from_bytes(raw)["Message-ID"]).split()) for raw in kept_messages(directory)
     ]
 
 

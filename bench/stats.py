@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -91,18 +90,3 @@ def machine() -> str:
     cpus = os.cpu_count()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return f"{cpus} CPUs, load average {load}"
-
-
-def file_creation_line(directory: Path, files: int = 500) -> str:
-    """What creating a file of 1 KB costs this process now (CPU time), as the mailbox does for each
-    e-mail; the files are left in `directory` for its owner to delete later, since deleting them now would
-    make the next files dearer. On a file system with no journal (these machines), ext4 checks every inode
-    deleted in the last one to six minutes, one by one, each time it creates a file: after thousands of
-    deletions (a test suite, an earlier benchmark) a file costs several hundred µs instead of a few tens,
-    and the mailbox's figure with it (docs/benchmarks.md, section "2026-12-07 11:51")."""
-    directory.mkdir(parents=True, exist_ok=True)
-    before = time.process_time()
-    for number in range(files):
-        (directory / f"{number:06d}.eml").write_bytes(b"x" * 1024)
-    each = (time.process_time() - before) / files * 1e6
-    return f"creating a 1 KB file costs {each:.0f} µs of CPU now (the mailbox creates one an e-mail)"

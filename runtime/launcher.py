@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
+from runtime.mailsink import MBOX
 from runtime.system import SERVICES, System
 
 
@@ -39,7 +40,7 @@ def main() -> int:
             if demo.exists():
                 print("\n" + demo.read_text().rstrip())
         if system.mailbox:
-            print(f"\nE-mails (SMTP 127.0.0.1:{system.mailbox.port}) land in {data_dir / 'mail'}")
+            print(f"\nE-mails (SMTP 127.0.0.1:{system.mailbox.port}) land in {data_dir / 'mail' / MBOX}")
         print(f"\nLogs in {data_dir / 'logs'}. Ctrl-C stops everything.", flush=True)
         while not stopping:
             for service, process in system.processes.items():

@@ -1,8 +1,8 @@
 """A small SMTP server (aiosmtpd) that keeps what it receives: the tests' mail server (in memory) and the
-embedded default's mailbox (one .eml file per message under a directory), in a thread of the process
-that starts it or in a process of its own (`MailboxProcess`, `python -m runtime.mailsink`). It can be
-told to answer 4xx, and to stand for a production relay: TLS (STARTTLS required, or implicit) and AUTH
-with one login."""
+embedded default's mailbox (every message appended to one mbox file under a directory), in a thread of
+the process that starts it or in a process of its own (`MailboxProcess`, `python -m runtime.mailsink`).
+It can be told to answer 4xx, and to stand for a production relay: TLS (STARTTLS required, or implicit)
+and AUTH with one login."""
 
 from __future__ import annotations
 
@@ -10,18 +10,18 @@ import argparse
 import asyncio
 import functools
 import hmac
-import itertools
 import re
 import signal
 import ssl
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
@@ -109,10 +109,42 @@ class _Handler:
         return "250 OK"
 
 
+MBOX = "messages.mbox"
+"""The file of a mailbox's directory that holds its messages, in the order received."""
+_QUOTED = re.compile(rb"^(>*From )", re.MULTILINE)
+_UNQUOTED = re.compile(rb"^>(>*From )", re.MULTILINE)
+_FROM_LINE = re.compile(rb"^From [^\n]*\n", re.MULTILINE)
+
+
+def mbox_entry(raw: bytes, received_at: float) -> bytes:
+    """A message as an entry of an mbox file (the mboxrd form, which any mail reader opens): a `From `
+    line, the message with each line that begins with `From ` behind any number of `>` given one `>`
+    more (so that none can be taken for the next entry's), and an empty line. A message that does not end
+    with a line break is given one."""
+    quoted = _QUOTED.sub(rb">\1", raw)
+    if not quoted.endswith(b"\n"):
+        quoted += b"\n"
+    stamp = time.asctime(time.gmtime(received_at)).encode()
+    return b"From MAILER-DAEMON " + stamp + b"\n" + quoted + b"\n"
+
+
+def kept_messages(directory: Path) -> list[bytes]:
+    """The messages a mailbox kept in `directory`, in the order received, each as it was sent (none if
+    it has received none)."""
+    path = directory / MBOX
+    if not path.exists():
+        return []
+    entries = _FROM_LINE.split(path.read_bytes())[1:]  # what precedes the first From line is nothing
+    return [_UNQUOTED.sub(rb"\1", entry[:-1]) for entry in entries]  # less the empty line ending it
+
+
 class MailSink:
-    """Keeps each message it accepts: in `received` or, given a directory, as the next numbered .eml
-    file there (after those an earlier run left), and then not in memory: a mailbox that runs for days
-    would otherwise hold every message it was ever sent."""
+    """Keeps each message it accepts: in `received` or, given a directory, appended to its mbox file
+    (`MBOX`, after what an earlier run left), and then not in memory: a mailbox that runs for days would
+    otherwise hold every message it was ever sent. One file for every message, not a file each: creating
+    a file cost the mailbox 30-800 µs of CPU an e-mail on a file system with no journal, as on these
+    machines, where ext4 skips one by one every inode deleted in the last minutes (docs/benchmarks.md,
+    section "2026-12-07 22:08"); an append costs a single write."""
 
     def __init__(
         self,
@@ -138,22 +170,32 @@ class MailSink:
         self.delay = 0.0  # seconds before accepting each message
         self.received: list[Received] = []
         self._lock = threading.Lock()
-        self._numbers = itertools.count(1)
+        self._mbox: BinaryIO | None = None
         self._controller: _Controller | None = None
 
     def keep(self, received: Received) -> None:
         with self._lock:
-            if self.directory is None:
+            if self._mbox is None:
                 self.received.append(received)
                 return
-            number = next(self._numbers)
-        (self.directory / f"{number:06d}.eml").write_bytes(received.raw)
+            self._mbox.write(mbox_entry(received.raw, time.time()))  # one write(2): unbuffered
+
+    def _open_mbox(self, directory: Path) -> BinaryIO:
+        """The mbox file, to append to; an entry that a killed mailbox left cut short is ended first, so
+        that the next entry's From line begins a line of its own after an empty one."""
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mbox = open(directory / MBOX, "ab", buffering=0)  # noqa: SIM115 (closed by stop)
+        size = mbox.tell()
+        if size:
+            with open(directory / MBOX, "rb") as existing:
+                existing.seek(max(0, size - 2))
+                tail = existing.read()
+            mbox.write(b"" if tail == b"\n\n" else b"\n" if tail.endswith(b"\n") else b"\n\n")
+        return mbox
 
     def start(self) -> MailSink:
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            kept = (re.fullmatch(r"(\d+)\.eml", path.name) for path in self.directory.iterdir())
-            self._numbers = itertools.count(max((int(m[1]) for m in kept if m), default=0) + 1)
+            self._mbox = self._open_mbox(self.directory)
         options: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
         if self.tls is not None:
             options |= {"ssl_context": self.tls} if self.implicit_tls else {"tls_context": self.tls}
@@ -183,11 +225,16 @@ class MailSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+        with self._lock:
+            if self._mbox is not None:
+                self._mbox.close()
+                self._mbox = None
 
 
 class MailboxProcess:
-    """A mailbox (a MailSink keeping .eml files under `directory`) in a process of its own: what sends
-    to it is measured without it (`python -m bench.delivery`), or runs without the whole system."""
+    """A mailbox (a MailSink keeping its messages in an mbox file under `directory`) in a process of its
+    own: what sends to it is measured without it (`python -m bench.delivery`), or runs without the whole
+    system."""
 
     def __init__(self, directory: Path, port: int | None = None) -> None:
         self.directory = directory
@@ -213,7 +260,7 @@ class MailboxProcess:
 def main(argv: list[str] | None = None) -> None:
     """`python -m runtime.mailsink DIRECTORY [--port N]`: a mailbox until SIGTERM or SIGINT."""
     parser = argparse.ArgumentParser(prog="python -m runtime.mailsink", description=main.__doc__)
-    parser.add_argument("directory", type=Path, help="where each message is kept, as a numbered .eml file")
+    parser.add_argument("directory", type=Path, help=f"where the messages are kept, in the mbox file {MBOX}")
     parser.add_argument("--port", type=int, default=None, help="on 127.0.0.1 (default: a free one)")
     args = parser.parse_args(argv)
     stopping = threading.Event()

@@ -71,7 +71,7 @@ class System:
             partitions = self.embedded_partitions
         asyncio.run(ensure_topics(self.bootstrap_servers, with_dead_letters(), partitions))
         if not (os.environ.get("NOTIFICATIONS_SMTP_HOST") or self.extra_env.get("NOTIFICATIONS_SMTP_HOST")):
-            # The embedded default's mailbox: every e-mail lands as a .eml file under <data>/mail. Not a
+            # The embedded default's mailbox: every e-mail lands in <data>/mail/messages.mbox. Not a
             # thread of this process: a benchmark's load and watcher run here, and would share its GIL.
             self.mailbox = MailboxProcess(self.data_dir / "mail").start()
 

@@ -6,7 +6,6 @@ import re
 import time
 import uuid
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +18,7 @@ from contracts import topics
 from contracts.claims import ClaimReceivedV1, ClaimSubmittedV1
 from contracts.common import ClaimContent
 from contracts.envelope import Envelope
+from runtime.mailsink import kept_messages
 from runtime.system import SERVICES, System
 from tests.helpers import data_of, eventually, read_to_end
 
@@ -103,8 +103,8 @@ async def test_a_claim_without_rights_is_rejected_and_the_insured_notified(
     assert notices[0]["recipient"] == f"insured:CCSS:{matricule}:0"
     if matricule != "999999":  # the demo insured chose e-mail: the notice reaches the mail sink
 
-        async def mailed() -> list[Path]:
-            return [p for p in (system.data_dir / "mail").glob("*.eml") if reference in p.read_text()]
+        async def mailed() -> list[bytes]:
+            return [m for m in kept_messages(system.data_dir / "mail") if reference.encode() in m]
 
         assert len(await eventually(mailed)) == 1
 

@@ -101,6 +101,6 @@ def test_every_run_s_directory_is_kept_until_the_benchmark_ends(monkeypatch: pyt
     monkeypatch.setattr(bench_main, "on_a_system", on_a_system)
     bench_main.main(["--claims", "1", "--rates", "100", "--duration", "1", "--intake", "kafka"])
 
-    assert present == [["files", "raw"], ["files", "raw", "run-0"], ["files", "raw", "run-0", "run-1"]]
+    assert present == [["raw"], ["raw", "run-0"], ["raw", "run-0", "run-1"]]
     (directory,) = directories
     assert not directory.exists()

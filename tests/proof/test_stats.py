@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
-from pathlib import Path
 
 from bench import consumption
-from bench.stats import cpu_per_claim, cpu_seconds, file_creation_line, own_cpu_line, own_cpu_seconds
+from bench.stats import cpu_per_claim, cpu_seconds, own_cpu_line, own_cpu_seconds
 
 
 def test_cpu_is_read_per_process_and_a_gone_process_is_left_out() -> None:
@@ -38,18 +36,6 @@ def test_the_benchmark_s_own_cpu_is_given_a_claim() -> None:
     assert 2.0 <= float(spent) < 2.5
     assert tail == "beside, not counted"
     assert own_cpu_line(own_cpu_seconds(), 0).startswith("the benchmark's own load and watcher 0.0")
-
-
-def test_what_a_file_costs_is_measured_and_its_files_are_left_to_delete_later(tmp_path: Path) -> None:
-    line = file_creation_line(tmp_path / "files", files=50)
-    found = re.fullmatch(
-        r"creating a 1 KB file costs (\d+) µs of CPU now \(the mailbox creates one an e-mail\)", line
-    )
-    assert found, line
-    assert int(found[1]) > 0
-    kept = sorted((tmp_path / "files").iterdir())
-    assert len(kept) == 50
-    assert {path.stat().st_size for path in kept} == {1024}
 
 
 def test_cpu_per_claim_divides_each_process_and_sums() -> None:

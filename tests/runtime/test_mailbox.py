@@ -1,9 +1,10 @@
-"""The embedded default's mailbox: an SMTP server that keeps each e-mail as a numbered .eml file, after
-those an earlier run left, and nothing in memory; the system runs it in a process of its own, whose CPU
-the benchmark counts."""
+"""The embedded default's mailbox: an SMTP server that appends each e-mail to one mbox file, after what an
+earlier run left, and keeps nothing in memory; the system runs it in a process of its own, whose CPU the
+benchmark counts."""
 
 from __future__ import annotations
 
+import mailbox
 import os
 import smtplib
 import subprocess
@@ -17,7 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bench.stats import cpu_seconds
-from runtime.mailsink import MailboxProcess, MailSink, _Server
+from runtime.mailsink import MBOX, MailboxProcess, MailSink, _Server, kept_messages, mbox_entry
 from runtime.processes import terminate, wait_listening
 from runtime.system import System
 from runtime.tansu import free_port
@@ -31,32 +32,80 @@ def send(port: int, count: int = 1) -> None:
             client.sendmail("fse@example.mc", ["assure@example.mc"], MESSAGE)
 
 
-def test_the_mailbox_runs_in_its_own_process_and_keeps_files(tmp_path: Path) -> None:
-    mailbox = MailboxProcess(tmp_path / "mail").start()
+def test_the_mailbox_runs_in_its_own_process_and_keeps_its_messages_in_one_file(tmp_path: Path) -> None:
+    process = MailboxProcess(tmp_path / "mail").start()
     try:
-        assert mailbox.process is not None
-        assert mailbox.process.pid != os.getpid()
-        send(mailbox.port, 2)
+        assert process.process is not None
+        assert process.process.pid != os.getpid()
+        send(process.port, 2)
     finally:
-        mailbox.stop()
-    assert sorted(p.name for p in (tmp_path / "mail").iterdir()) == ["000001.eml", "000002.eml"]
-    assert (tmp_path / "mail" / "000002.eml").read_bytes().endswith(b"Bonjour\r\n")
-    assert mailbox.process is None  # stopped: SIGTERM, and it exited
+        process.stop()
+    assert [p.name for p in (tmp_path / "mail").iterdir()] == [MBOX]
+    assert kept_messages(tmp_path / "mail") == [MESSAGE, MESSAGE]
+    assert process.process is None  # stopped: SIGTERM, and it exited
 
 
-def test_a_restarted_mailbox_numbers_after_the_files_it_finds(tmp_path: Path) -> None:
+def test_a_restarted_mailbox_appends_after_what_it_finds(tmp_path: Path) -> None:
     directory = tmp_path / "mail"
     directory.mkdir()
-    (directory / "000007.eml").write_bytes(b"an earlier run's")
+    (directory / MBOX).write_bytes(mbox_entry(b"Subject: an earlier run's\r\n\r\nx\r\n", 0.0))
     (directory / "notes.txt").write_text("not a message")
     sink = MailSink(directory).start()
     try:
         send(sink.port)
     finally:
         sink.stop()
-    assert (directory / "000007.eml").read_bytes() == b"an earlier run's"
-    assert (directory / "000008.eml").read_bytes().endswith(b"Bonjour\r\n")
+    assert kept_messages(directory) == [b"Subject: an earlier run's\r\n\r\nx\r\n", MESSAGE]
+    assert (directory / "notes.txt").read_text() == "not a message"
     assert sink.received == []  # kept on disk only: a mailbox that runs for days holds nothing in memory
+
+
+@pytest.mark.parametrize("cut", [b"Subject: cut\r\n\r\nhalf a li", b"Subject: cut\r\n\r\na line\r\n"])
+def test_a_message_cut_short_by_a_kill_does_not_swallow_the_next(tmp_path: Path, cut: bytes) -> None:
+    directory = tmp_path / "mail"
+    directory.mkdir()
+    whole = mbox_entry(b"Subject: whole\r\n\r\nx\r\n", 0.0)
+    (directory / MBOX).write_bytes(whole + b"From MAILER-DAEMON x\n" + cut)
+    sink = MailSink(directory).start()
+    try:
+        send(sink.port)
+    finally:
+        sink.stop()
+    kept = kept_messages(directory)
+    assert kept[0] == b"Subject: whole\r\n\r\nx\r\n"
+    assert kept[1].startswith(cut)
+    assert kept[2:] == [MESSAGE]
+
+
+def test_a_message_comes_back_as_sent_and_any_mail_reader_reads_the_file(tmp_path: Path) -> None:
+    """Lines that begin with `From ` (which would begin the next entry) are quoted in the file and read
+    back unquoted, with those that were quoted already (mboxrd); the standard library's reader, as a
+    mail client, finds each message whole."""
+    tricky = (
+        b"From: fse@example.mc\r\nSubject: tricky\r\n\r\nFrom here\r\n>From there\r\n>>From afar\r\n"
+        b"\r\nFrom MAILER-DAEMON Mon Dec  7 22:20:41 2026\r\nend\r\n"
+    )
+    sink = MailSink(tmp_path).start()
+    try:
+        with smtplib.SMTP("127.0.0.1", sink.port, timeout=10) as client:
+            client.sendmail("fse@example.mc", ["assure@example.mc"], tricky)
+            client.sendmail("fse@example.mc", ["assure@example.mc"], MESSAGE)
+    finally:
+        sink.stop()
+    assert kept_messages(tmp_path) == [tricky, MESSAGE]
+    assert b"\n>From here\r\n>>From there\r\n>>>From afar" in (tmp_path / MBOX).read_bytes()
+    box = mailbox.mbox(tmp_path / MBOX, create=False)
+    try:
+        assert [message["Subject"] for message in box] == ["tricky", "essai"]
+        assert box.get_bytes(box.keys()[1]) == MESSAGE
+    finally:
+        box.close()
+
+
+def test_a_mailbox_that_received_nothing_has_no_messages(tmp_path: Path) -> None:
+    assert kept_messages(tmp_path / "nowhere") == []
+    MailSink(tmp_path / "mail").start().stop()
+    assert kept_messages(tmp_path / "mail") == []
 
 
 def test_a_mailbox_without_a_directory_keeps_messages_in_memory() -> None:
@@ -112,7 +161,7 @@ def test_the_system_runs_its_mailbox_in_a_process_of_its_own(
     finally:
         system.stop()
     assert process.poll() is not None
-    assert len(list((tmp_path / "mail").iterdir())) == 300
+    assert kept_messages(tmp_path / "mail") == [MESSAGE] * 300
 
 
 def test_the_mailbox_serves_on_uvloop_as_every_process_here(tmp_path: Path) -> None:
@@ -124,7 +173,7 @@ def test_the_mailbox_serves_on_uvloop_as_every_process_here(tmp_path: Path) -> N
         send(sink.port)
     finally:
         sink.stop()
-    assert [p.name for p in (tmp_path / "mail").iterdir()] == ["000001.eml"]
+    assert kept_messages(tmp_path / "mail") == [MESSAGE]
 
 
 ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"

@@ -141,7 +141,7 @@ def kept_messages(directory: Path) -> list[bytes]:
 class MailSink:
     """Keeps each message it accepts: in `received` or, given a directory, appended to its mbox file
     (`MBOX`, after what an earlier run left), and then not in memory: a mailbox that runs for days would
-    otherwise hold every message it was ever sent. One file for every message, not a file each: creating
+    otherwise hold every message it was ever sent. One file for all the messages, not one a message: creating
     a file cost the mailbox 30-800 µs of CPU an e-mail on a file system with no journal, as on these
     machines, where ext4 skips one by one every inode deleted in the last minutes (docs/benchmarks.md,
     section "2026-12-07 22:08"); an append costs a single write."""
@@ -175,9 +175,11 @@ class MailSink:
 
     def keep(self, received: Received) -> None:
         with self._lock:
-            if self._mbox is None:
+            if self.directory is None:
                 self.received.append(received)
                 return
+            if self._mbox is None:
+                raise RuntimeError("the mailbox is not running: the message is not kept")
             self._mbox.write(mbox_entry(received.raw, time.time()))  # one write(2): unbuffered
 
     def _open_mbox(self, directory: Path) -> BinaryIO:

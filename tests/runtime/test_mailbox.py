@@ -18,7 +18,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bench.stats import cpu_seconds
-from runtime.mailsink import MBOX, MailboxProcess, MailSink, _Server, kept_messages, mbox_entry
+from runtime.mailsink import MBOX, MailboxProcess, MailSink, Received, _Server, kept_messages, mbox_entry
 from runtime.processes import terminate, wait_listening
 from runtime.system import System
 from runtime.tansu import free_port
@@ -100,6 +100,15 @@ def test_a_message_comes_back_as_sent_and_any_mail_reader_reads_the_file(tmp_pat
         assert box.get_bytes(box.keys()[1]) == MESSAGE
     finally:
         box.close()
+
+
+def test_a_stopped_mailbox_refuses_to_keep_a_message_rather_than_hold_it_in_memory(tmp_path: Path) -> None:
+    sink = MailSink(tmp_path).start()
+    sink.stop()
+    with pytest.raises(RuntimeError, match="not running"):
+        sink.keep(Received(("assure@example.mc",), MESSAGE))
+    assert sink.received == []
+    assert kept_messages(tmp_path) == []
 
 
 def test_a_mailbox_that_received_nothing_has_no_messages(tmp_path: Path) -> None:

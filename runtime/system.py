@@ -92,7 +92,7 @@ class System:
         return {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": str(self.mailbox.port)}
 
     def start_service(self, service: str) -> None:
-        with open(self.data_dir / "logs" / f"{service}.log", "ab") as log:  # the child keeps its own copy
+        with open(self.log_path(service), "ab") as log:  # the child keeps its own copy
             self.processes[service] = subprocess.Popen(  # noqa: S603
                 [sys.executable, "-m", f"services.{service}"],
                 env=self.environment(service),
@@ -101,6 +101,18 @@ class System:
                 start_new_session=True,
                 preexec_fn=die_with_parent(),
             )
+
+    def log_path(self, service: str) -> Path:
+        return self.data_dir / "logs" / f"{service}.log"
+
+    def log_tail(self, service: str, lines: int = 20) -> str:
+        """The last `lines` lines of the service's log: what a failed start said, kept in the error,
+        since a benchmark's or a test's data directory is deleted with everything in it."""
+        try:
+            text = self.log_path(service).read_text(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])
 
     def wait_healthy(self, services: tuple[str, ...] | None = None, timeout: float = 90.0) -> None:
         pending = set(services or self.services)
@@ -111,7 +123,8 @@ class System:
                     process = self.processes[service]
                     if process.poll() is not None:
                         raise RuntimeError(
-                            f"{service} exited with {process.returncode}; see logs/{service}.log"
+                            f"{service} exited with {process.returncode}; the end of its log, "
+                            f"{self.log_path(service)}:\n{self.log_tail(service)}"
                         )
                     with contextlib.suppress(httpx.HTTPError):
                         if client.get(f"{self.url(service)}/health").status_code == 200:

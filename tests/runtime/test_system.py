@@ -64,3 +64,24 @@ def test_the_embedded_broker_is_killed_not_asked_to_stop() -> None:
     assert process is not None
     broker.stop()
     assert process.returncode == -signal.SIGKILL
+
+
+def test_a_service_that_fails_to_start_is_named_with_the_end_of_its_log(tmp_path: Path) -> None:
+    """A benchmark's or a test's data directory goes with its logs: what the service said must be in
+    the error itself."""
+    (tmp_path / "logs").mkdir()
+    system = System.on_free_ports(
+        tmp_path, services=("tariff",), extra_env={"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9"}
+    )
+    try:
+        system.start_service("tariff")  # no keys in its data directory: it stops at once
+        with pytest.raises(RuntimeError) as failure:
+            system.wait_healthy(timeout=60)
+    finally:
+        system.stop()
+    message = str(failure.value)
+    assert message.startswith(
+        f"tariff exited with 1; the end of its log, {tmp_path / 'logs' / 'tariff.log'}:\n"
+    )
+    assert "MissingKeyError: keys/data.key: not configured" in message
+    assert len(message.splitlines()) <= 21  # the last 20 lines, not the whole log

@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     print(f"bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
 
-    # Every run's directory is kept until the benchmark ends (then deleted, unless --data-dir is given).
+    # Every run's directory is kept until the benchmark ends (then deleted, unless --data-dir is given):
+    # on a file system with no journal each file created skips the inodes deleted in the last minutes.
     with tempfile.TemporaryDirectory(prefix="fse-bench-") as scratch:
         run_benchmark(args, args.data_dir or Path(scratch))
 

@@ -135,7 +135,22 @@ def kept_messages(directory: Path) -> list[bytes]:
     if not path.exists():
         return []
     entries = _FROM_LINE.split(path.read_bytes())[1:]  # what precedes the first From line is nothing
-    return [_UNQUOTED.sub(rb"\1", entry[:-1]) for entry in entries]  # less the empty line ending it
+    # Less the empty line that ends an entry; the last may lack it, cut short by a kill.
+    return [_UNQUOTED.sub(rb"\1", entry[:-1] if entry.endswith(b"\n\n") else entry) for entry in entries]
+
+
+def _open_for_appending(directory: Path) -> BinaryIO:
+    """The mbox file, to append to; an entry that a killed mailbox left cut short is ended first, so
+    that the next entry's From line begins a line of its own after an empty one."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    mbox = open(directory / MBOX, "ab", buffering=0)  # noqa: SIM115 (closed by stop)
+    size = mbox.tell()
+    if size:
+        with open(directory / MBOX, "rb") as existing:
+            existing.seek(max(0, size - 2))
+            tail = existing.read()
+        mbox.write(b"" if tail == b"\n\n" else b"\n" if tail.endswith(b"\n") else b"\n\n")
+    return mbox
 
 
 class MailSink:
@@ -182,22 +197,9 @@ class MailSink:
                 raise RuntimeError("the mailbox is not running: the message is not kept")
             self._mbox.write(mbox_entry(received.raw, time.time()))  # one write(2): unbuffered
 
-    def _open_mbox(self, directory: Path) -> BinaryIO:
-        """The mbox file, to append to; an entry that a killed mailbox left cut short is ended first, so
-        that the next entry's From line begins a line of its own after an empty one."""
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        mbox = open(directory / MBOX, "ab", buffering=0)  # noqa: SIM115 (closed by stop)
-        size = mbox.tell()
-        if size:
-            with open(directory / MBOX, "rb") as existing:
-                existing.seek(max(0, size - 2))
-                tail = existing.read()
-            mbox.write(b"" if tail == b"\n\n" else b"\n" if tail.endswith(b"\n") else b"\n\n")
-        return mbox
-
     def start(self) -> MailSink:
         if self.directory is not None:
-            self._mbox = self._open_mbox(self.directory)
+            self._mbox = _open_for_appending(self.directory)
         options: dict[str, Any] = {"enable_SMTPUTF8": self.smtputf8}
         if self.tls is not None:
             options |= {"ssl_context": self.tls} if self.implicit_tls else {"tls_context": self.tls}

@@ -88,7 +88,8 @@ def test_one_run_prints_every_figure_for_every_claim(tmp_path: Path) -> None:
 
 def test_every_run_s_directory_is_kept_until_the_benchmark_ends(monkeypatch: pytest.MonkeyPatch) -> None:
     """Deleted together at the end, not each before the next run starts: on a file system with no
-    journal, each file that the next run created would skip, one by one, the inodes just deleted."""
+    journal, each file that the next run created would skip, one by one, the inodes just deleted (since
+    the mailbox keeps one mbox file, a run creates few: its databases, logs and keys)."""
     present: list[list[str]] = []
     directories: set[Path] = set()
 

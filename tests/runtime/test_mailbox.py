@@ -66,6 +66,7 @@ def test_a_message_cut_short_by_a_kill_does_not_swallow_the_next(tmp_path: Path,
     directory.mkdir()
     whole = mbox_entry(b"Subject: whole\r\n\r\nx\r\n", 0.0)
     (directory / MBOX).write_bytes(whole + b"From MAILER-DAEMON x\n" + cut)
+    assert kept_messages(directory) == [b"Subject: whole\r\n\r\nx\r\n", cut]  # read as it was left
     sink = MailSink(directory).start()
     try:
         send(sink.port)

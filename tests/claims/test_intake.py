@@ -18,7 +18,12 @@ from runtime.messaging.consumer import MessageRejectedError
 from runtime.security import Actor, Role
 from services.claims.adapters.signing import receipt_signer
 from services.claims.entrypoints.stream import subscriptions
-from services.claims.service_layer.intake import IntakeRefusedError, receive_claim, receive_transmission
+from services.claims.service_layer.intake import (
+    IntakeRefusedError,
+    read_ahead,
+    receive_claim,
+    receive_transmission,
+)
 from tests.claims.conftest import Claims, claim_body
 from tests.helpers import Counting, statements_sent
 
@@ -60,6 +65,21 @@ async def test_the_same_submission_gives_the_same_receipt_and_one_claim(claims: 
     assert reused.json()["detail"]["errors"] == [
         {"field": "submission_id", "reason": "already used for a different FSE"}
     ]
+
+
+async def test_over_http_earlier_receipts_are_read_for_each_transaction_at_once(claims: Claims) -> None:
+    """The endpoint tells the group commit what the intake will read: each transaction reads its
+    parts' earlier receipts in one statement, no request a statement of its own."""
+    headers = claims.headers()
+    before = claims.runtime.grouped.transactions
+    with statements_sent() as sent:
+        responses = await asyncio.gather(
+            *(claims.client.post("/claims", json=claim_body(), headers=headers) for _ in range(6))
+        )
+    assert [r.status_code for r in responses] == [202] * 6
+    reads = [s for s, _ in sent if "FROM claims" in s and "submission_id" in s]
+    assert len(reads) == claims.runtime.grouped.transactions - before
+    assert all("IN (" in read for read in reads)
 
 
 @pytest.mark.parametrize(
@@ -171,30 +191,45 @@ async def test_a_run_of_kafka_transmissions_reads_earlier_receipts_at_once(claim
 
 
 async def test_receipts_asked_at_once_store_their_claims_in_one_statement(claims: Claims) -> None:
-    """As concurrent requests reach the group commit: the new claims go to the database together at
-    commit; a submission sent again within the group reads its first copy back (written for it first);
-    a reused submission id is refused alone."""
+    """As concurrent requests reach the group commit (as the HTTP endpoint asks it): their earlier
+    receipts are read in one statement and the new claims go to the database together at commit; a
+    submission sent again within the group reads its first copy back (written for it first); a reused
+    submission id is refused alone."""
     actor = Actor("prt-1", Role.PRACTITIONER, "prt-1", "session", 0)
     now, signer = datetime.now(UTC), receipt_signer(claims.runtime)
     contents = [ClaimContent.model_validate(claim_body()) for _ in range(4)]
     reused = contents[3].model_copy(update={"code_fse": "Z9Y8X7"})
 
     def receive(content: ClaimContent) -> Any:
-        return claims.runtime.grouped.run(lambda unit: receive_claim(unit, actor, content, now, signer))
+        return claims.runtime.grouped.run(
+            lambda unit: receive_claim(unit, actor, content, now, signer), read_ahead(actor, content)
+        )
+
+    def receipts_read(sent: list[tuple[str, Any]]) -> list[str]:
+        return [
+            statement for statement, _ in sent if "FROM claims" in statement and "submission_id" in statement
+        ]
 
     with statements_sent() as sent:
         first = await asyncio.gather(*(receive(c) for c in contents[:3]))
     inserts = [rows for statement, rows in sent if statement.startswith("INSERT INTO claims ")]
     assert [len(rows) if isinstance(rows, list) else 1 for rows in inserts] == [3]  # rows in one statement
     assert claims.runtime.grouped.transactions == 1
+    reads = receipts_read(sent)
+    assert len(reads) == 1  # the three earlier receipts looked for at once
+    assert "IN (" in reads[0]
 
-    second = await asyncio.gather(
-        *(receive(c) for c in (contents[3], contents[0], contents[3], reused)), return_exceptions=True
-    )
+    with statements_sent() as sent:
+        second = await asyncio.gather(
+            *(receive(c) for c in (contents[3], contents[0], contents[3], reused)), return_exceptions=True
+        )
     assert second[1] == first[0]  # sent earlier: its receipt again
     assert second[2] == second[0]  # sent again within the group: the receipt of its first copy
     assert isinstance(second[3], IntakeRefusedError)
     assert second[3].status == 409
+    # The group's, then the second copy's and the reused id's after the first copy was stored; twice,
+    # as the refusal rolls the group back and it is written again (runtime.messaging.grouped).
+    assert len(receipts_read(sent)) == 2 * 3
     received = await claims.outbox("ClaimReceived")
     assert sorted(r["data"]["claim"]["submission_id"] for r in received) == sorted(
         c.submission_id for c in contents

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.envelope import Payload
 from runtime import db
-from runtime.messaging.grouped import GroupCommit
+from runtime.messaging.grouped import GroupCommit, ReadAhead
 from runtime.messaging.tables import messaging_tables
 from runtime.messaging.uow import Unit, UnitOfWork
 from tests.helpers import Counting, statements_sent
@@ -115,6 +115,46 @@ def counted(work: Any, calls: list[int], n: int) -> Any:
         return await work(unit)
 
     return run
+
+
+async def test_what_the_parts_will_read_is_read_once_a_transaction_before_any_part(setup: Setup) -> None:
+    order: list[Any] = []
+
+    async def read_rows(unit: Unit, keys: list[Any]) -> None:
+        order.append(("rows", keys))
+        unit.prefetched["rows"] = {key: key * 10 for key in keys}
+
+    async def read_other(_unit: Unit, keys: list[Any]) -> None:
+        order.append(("other", keys))
+
+    def part(n: int, fail: bool = False) -> Any:
+        async def work(unit: Unit) -> Any:
+            order.append(n)
+            if fail:
+                raise ValueError(f"n: {n} refused")
+            return unit.prefetched.get("rows", {}).get(n)
+
+        return work
+
+    aheads = [ReadAhead(read_rows, 0), ReadAhead(read_other, "x"), None, ReadAhead(read_rows, 3)]
+    results = await asyncio.gather(*(setup.grouped.run(part(n), a) for n, a in enumerate(aheads)))
+    assert results == [0, None, None, 30]
+    assert order == [("rows", [0, 3]), ("other", ["x"]), 0, 1, 2, 3]
+    assert setup.grouped.transactions == 1
+
+    order.clear()
+    assert await setup.grouped.run(part(5), ReadAhead(read_rows, 5)) == 50  # alone, it reads ahead too
+    assert order == [("rows", [5]), 5]
+
+    order.clear()
+    outcomes = await asyncio.gather(
+        setup.grouped.run(part(6), ReadAhead(read_rows, 6)),
+        setup.grouped.run(part(7, fail=True), ReadAhead(read_rows, 7)),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == 60
+    assert isinstance(outcomes[1], ValueError)
+    assert order == [("rows", [6, 7]), 6, 7, ("rows", [6, 7]), 6, 7]  # read again with the group
 
 
 async def test_a_group_where_nothing_fails_takes_no_savepoint(setup: Setup) -> None:

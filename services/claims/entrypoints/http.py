@@ -19,7 +19,7 @@ from services.claims.adapters.signing import receipt_signer
 from services.claims.domain.receipts import Receipt
 from services.claims.service_layer.deletion import delete_claim
 from services.claims.service_layer.errors import RefusedError
-from services.claims.service_layer.intake import receive_claim
+from services.claims.service_layer.intake import read_ahead, receive_claim
 
 router = APIRouter(prefix="/claims", tags=["claims"])
 
@@ -63,7 +63,9 @@ async def submit_claim(claim: ClaimContent, actor: CurrentActor, runtime: Runtim
     """Transmit an FSE: stored and acknowledged at once; eligibility, pricing and decision follow."""
     now, signer = clock.now(runtime), receipt_signer(runtime)
     try:
-        signed = await runtime.grouped.run(lambda unit: receive_claim(unit, actor, claim, now, signer))
+        signed = await runtime.grouped.run(
+            lambda unit: receive_claim(unit, actor, claim, now, signer), read_ahead(actor, claim)
+        )
     except RefusedError as error:
         raise refused(error) from None
     return ReceiptOut(**signed.receipt.__dict__, signature=signed.signature)

@@ -10,6 +10,7 @@ from datetime import datetime
 from contracts.claims import ClaimReceivedV1, ClaimSubmissionRefusedV1, ClaimSubmittedV1
 from contracts.common import ClaimContent
 from runtime.messaging.consumer import MessageRejectedError
+from runtime.messaging.grouped import ReadAhead
 from runtime.messaging.uow import Unit
 from runtime.security import Actor, InvalidTokenError, Role, TokenVerifier
 from services.claims.adapters.repository import ClaimRepository
@@ -84,6 +85,18 @@ async def receive_claim(
         subject=receipt.reference,
     )
     return signed
+
+
+def read_ahead(actor: Actor, content: ClaimContent) -> ReadAhead | None:
+    """A transmission over HTTP: its earlier receipt, if any, read in one statement with those of the
+    transmissions whose intake shares its transaction (runtime.messaging.grouped)."""
+    if not actor.practitioner_id:
+        return None
+    return ReadAhead(_earlier_receipts, (actor.practitioner_id, content.submission_id))
+
+
+async def _earlier_receipts(unit: Unit, wanted: list[tuple[str, str]]) -> None:
+    await ClaimRepository.of(unit).prefetch_submissions(wanted)
 
 
 async def prefetch_transmissions(

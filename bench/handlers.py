@@ -1,6 +1,9 @@
 """CPU that a claim's events cost the claims service's consumer, in-process (a script, not a test):
 the consumer as the service builds it (`build_app`) over real SQLite in a temporary directory, fed the
-records a claim brings (ClaimSubmitted, EligibilityChecked, ClaimPriced) in batches, with no broker.
+records a claim brings (ClaimSubmitted, EligibilityChecked, ClaimPriced) in batches, with no broker;
+then as many claims transmitted over HTTP (POST /claims), handed to the application a batch of
+concurrent requests at once, as uvicorn hands them over (no server, no socket: uvicorn's own part is
+measured by `python -m bench`).
 
     python -m bench.handlers [--claims 2000] [--batch 25] [--repeat 5]
 
@@ -17,6 +20,7 @@ claims/s offered; 400 what it takes from a backlog (`python -m bench`, "events a
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import uuid
 from decimal import Decimal
@@ -26,7 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.harness import claim, submission
-from bench.inprocess import Cost, Meter, Record, event, feed, record, report
+from bench.inprocess import Cost, Meter, Record, event, feed, feed_requests, record, report
 from contracts import topics
 from contracts.common import CardColour, ClaimContent, Nomenclature
 from contracts.eligibility import EligibilityCheckedV1
@@ -121,7 +125,8 @@ async def one_run(claims: int, batch: int, keys: Path | None = None) -> dict[str
         database = f"sqlite+aiosqlite:///{Path(tmp) / 'claims.db'}"
         settings = Settings(data_dir=data_dir, database_url=database, kafka_bootstrap_servers="127.0.0.1:9")
         service = definition(settings)
-        runtime: Runtime = build_app(service).state.runtime
+        app = build_app(service)
+        runtime: Runtime = app.state.runtime
         await db.migrate(runtime.engine, service.migrations, service.metadata)
         try:
             (consumer,) = runtime.consumers
@@ -145,6 +150,11 @@ async def one_run(claims: int, batch: int, keys: Path | None = None) -> dict[str
             decided = await statuses(runtime)
             if decided != {"accepted": len(eligible), "rejected": claims - len(eligible)}:
                 raise RuntimeError(f"claims ended {decided}, not all decided as sent")
+            over_http = [json.dumps(claim(i, f"{tag}-http")).encode() for i in range(claims)]
+            headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
+            figures["POST /claims"] = await feed_requests(app, "/claims", over_http, headers, batch, 202)
+            if len(await received_events(runtime)) != 2 * claims:
+                raise RuntimeError("not every claim transmitted over HTTP was received")
             return figures
         finally:
             await runtime.sessions.close()

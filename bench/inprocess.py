@@ -1,17 +1,20 @@
 """What a piece of a service costs in this process, for the in-process benchmarks (`bench.handlers`,
 `bench.delivery`): CPU time, bytes written and elapsed time a unit of work (an event, an e-mail),
 and their table over several runs (best and median CPU: on a busy shared machine the best run is the
-one least disturbed); events as a consumer is handed them, fed to it in batches."""
+one least disturbed); events as a consumer is handed them, fed to it in batches; HTTP requests handed
+to a service's application as its server hands them, with no server and no socket, a batch at once."""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from aiokafka.structs import ConsumerRecord
+from starlette.types import ASGIApp, Message
 
 from contracts.envelope import Envelope, Payload
 from runtime.messaging.consumer import Consumer
@@ -81,3 +84,55 @@ async def feed(consumer: Consumer, records: list[Record], batch: int) -> Cost:
     for first in range(0, len(records), batch):
         await consumer.process(records[first : first + batch])
     return meter.cost(len(records))
+
+
+async def request(app: ASGIApp, method: str, path: str, body: bytes, headers: dict[str, str]) -> int:
+    """The status `app` answers to one HTTP/1.1 request, handed over as an ASGI server would."""
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+    answered, status, body_sent = asyncio.Event(), 0, False
+
+    async def receive() -> Message:
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await answered.wait()  # the client stays until the answer is whole, as a server reports
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif not message.get("more_body"):
+            answered.set()
+
+    await app(scope, receive, send)
+    return status
+
+
+async def feed_requests(
+    app: ASGIApp, path: str, bodies: list[bytes], headers: dict[str, str], batch: int, expect: int
+) -> Cost:
+    """What `app` spends a request to answer POSTs of `bodies` to `path`, `batch` at once (concurrent
+    requests, as a server hands them over); each must be answered `expect`."""
+    meter = Meter()
+    for first in range(0, len(bodies), batch):
+        chunk = bodies[first : first + batch]
+        answers = await asyncio.gather(*(request(app, "POST", path, body, headers) for body in chunk))
+        if wrong := [status for status in answers if status != expect]:
+            raise RuntimeError(f"{len(wrong)} of {len(chunk)} requests answered {wrong[0]}, not {expect}")
+    return meter.cost(len(bodies))

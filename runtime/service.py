@@ -15,6 +15,7 @@ import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData, text
@@ -166,7 +167,10 @@ def build_app(definition: ServiceDefinition, *, freeze_heap: bool = False) -> Fa
             await _bounded(sessions.close(), "database sessions")
             await _bounded(engine.dispose(), "database engine")
 
-    app = FastAPI(title=definition.title, version="1", lifespan=lifespan)
+    # The services' telemetry is their Prometheus metrics (/metrics); FastAPI's own OpenTelemetry,
+    # never configured here, would otherwise look up three providers on every request.
+    off: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+    app = FastAPI(title=definition.title, version="1", lifespan=lifespan, telemetry=off)
     app.state.runtime = runtime
     app.state.verifier = runtime.verifier
     app.add_exception_handler(RequestValidationError, on_validation_error)

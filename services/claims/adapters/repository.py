@@ -69,7 +69,8 @@ class ClaimRepository:
     def of(cls, unit: Unit) -> ClaimRepository:
         return cls(unit.session, unit)
 
-    async def add(self, receipt: Receipt, content: ClaimContent) -> None:
+    async def add(self, receipt: Receipt, content: ClaimContent, document: dict[str, Any]) -> None:
+        """`document` is `content` as JSON (`model_dump(mode="json")`), made once for its digest too."""
         self._writing().defer(
             _INSERT_CLAIM,
             {
@@ -82,7 +83,7 @@ class ClaimRepository:
                 "received_at": receipt.received_at,
                 "first_date_of_care": min(a.date_of_care for a in content.acts),
                 "digest": receipt.digest,
-                "content": content.model_dump(mode="json"),
+                "content": document,
                 "patient_fingerprint": fingerprint(patient_key(content.fund.value, content.matricule)),
             },
         )

@@ -7,6 +7,7 @@ import json
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -35,9 +36,10 @@ def new_reference(received_at: datetime) -> str:
     return f"FSE-{received_at:%Y%m%d}-{suffix}"
 
 
-def digest(claim: ClaimContent) -> str:
-    """SHA-256 of the canonical JSON of what was received: the professional's proof of content."""
-    canonical = json.dumps(claim.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+def digest(document: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of what was received (`ClaimContent.model_dump(mode="json")`, also
+    what is stored): the professional's proof of content."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 

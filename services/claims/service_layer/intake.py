@@ -42,7 +42,8 @@ async def receive_claim(
     """Store a new FSE and emit ClaimReceived; the same submission id gives back the same receipt."""
     practitioner_id = acting_for(actor)
     repository = ClaimRepository.of(unit)
-    received_digest = digest(content)
+    document = content.model_dump(mode="json")
+    received_digest = digest(document)
     existing = await repository.by_submission(practitioner_id, content.submission_id)
     if existing is not None:
         if existing.digest != received_digest:
@@ -71,7 +72,7 @@ async def receive_claim(
         entered_by=actor.user_id,
     )
     signed = SignedReceipt(receipt, signer.sign(receipt))
-    await repository.add(receipt, content)
+    await repository.add(receipt, content, document)
     unit.emit(
         ClaimReceivedV1(
             reference=receipt.reference,

@@ -3,7 +3,7 @@ the clock starts, and only the answer's status read (httptools' C parser, as the
 
 The load generator shares the machine with the system it measures, so what it spends a request is
 taken from the pipeline. Against a trivial uvicorn app, aiohttp spent 116-121 µs of CPU a request here
-(httpx about three times that), this client 15-17 µs (docs/benchmarks.md, section "2026-12-08")."""
+(httpx about three times that), this client 15-17 µs (docs/benchmarks.md, section "2026-12-08 01:02")."""
 
 from __future__ import annotations
 

@@ -48,6 +48,8 @@ class _Connection(asyncio.Protocol):
             self.close()
 
     def on_message_complete(self) -> None:  # httptools' callback: an answer has been read whole
+        if self._parser.get_status_code() < 200:
+            return  # an interim answer (100 Continue): the final one follows
         answer, self._answer = self._answer, None
         if answer is not None and not answer.done():
             answer.set_result(self._parser.get_status_code())
@@ -66,6 +68,8 @@ class _Connection(asyncio.Protocol):
     async def send(self, request: bytes) -> int:
         assert self._transport is not None, "not connected"
         assert self._answer is None, "one request at a time"
+        if not self.open:  # closed since it was connected: nothing would ever answer
+            raise RequestFailedError("connection closed: by the server")
         self._answer = asyncio.get_running_loop().create_future()
         self._transport.write(request)
         return await self._answer
@@ -78,21 +82,29 @@ class _Connection(asyncio.Protocol):
 
 class Client:
     """`connections` keep-alive connections to host:port, opened as needed; a request waits for an
-    idle one (first come, first served), as aiohttp's connector limit does."""
+    idle one, the most recently used first, and `timeout` counts that wait, as aiohttp's connector
+    limit and total timeout do."""
 
     def __init__(self, host: str, port: int, connections: int = 64, timeout: float = 30.0) -> None:
         self.host, self.port, self.timeout = host, port, timeout
-        self._idle: asyncio.Queue[_Connection | None] = asyncio.Queue()
+        self._idle: asyncio.LifoQueue[_Connection | None] = asyncio.LifoQueue()
         for _ in range(connections):
             self._idle.put_nowait(None)  # a place in the pool, connected on first use
-        self.opened = 0
+        self._opened: list[_Connection] = []
+
+    @property
+    def opened(self) -> int:
         """Connections opened so far (reopened after a failure included)."""
+        return len(self._opened)
 
     async def send(self, request: bytes) -> int:
         """The answer's status code; RequestFailedError when there is none."""
-        connection = await self._idle.get()
+        connection: _Connection | None = None
+        taken = False
         try:
             async with asyncio.timeout(self.timeout):
+                connection = await self._idle.get()
+                taken = True
                 if connection is None or not connection.open:
                     connection = None
                     connection = await self._connect()
@@ -106,16 +118,16 @@ class Client:
                 raise RequestFailedError(f"cannot connect: {error}") from None
             raise
         finally:
-            self._idle.put_nowait(connection if connection is not None and connection.open else None)
+            if taken:
+                self._idle.put_nowait(connection if connection is not None and connection.open else None)
 
     async def _connect(self) -> _Connection:
         loop = asyncio.get_running_loop()
         _transport, connection = await loop.create_connection(_Connection, self.host, self.port)
-        self.opened += 1
+        self._opened.append(connection)
         return connection
 
     async def close(self) -> None:
-        while not self._idle.empty():
-            connection = self._idle.get_nowait()
-            if connection is not None:
-                connection.close()
+        """Every connection it opened, idle or not."""
+        for connection in self._opened:
+            connection.close()

@@ -61,6 +61,7 @@ class GroupCommit:
         return await future
 
     async def _write(self) -> None:
+        group: list[Part] = []
         try:
             while self._waiting:
                 group, self._waiting = self._waiting[: self._limit], self._waiting[self._limit :]
@@ -80,9 +81,10 @@ class GroupCommit:
                 for (_work, future, _ahead), (result, failure) in zip(group, outcomes, strict=True):
                     _settle(future, result, failure)
         finally:
-            # Stopped (the service shutting down): nobody is left hanging.
-            for _work, future, _ahead in self._waiting:
-                future.cancel()
+            # Stopped (the service shutting down): nobody is left hanging, the group in hand included.
+            for _work, future, _ahead in [*group, *self._waiting]:
+                if not future.done():
+                    future.cancel()
             self._waiting = []
 
     async def _together(self, group: list[Part]) -> list[tuple[Any, Any]]:

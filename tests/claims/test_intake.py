@@ -78,7 +78,9 @@ async def test_over_http_earlier_receipts_are_read_for_each_transaction_at_once(
         )
     assert [r.status_code for r in responses] == [202] * 6
     reads = [s for s, _ in sent if "FROM claims" in s and "submission_id" in s]
-    assert len(reads) == claims.runtime.grouped.transactions - before
+    transactions = claims.runtime.grouped.transactions - before
+    assert transactions < 6  # grouped: some requests shared a transaction
+    assert len(reads) == transactions
     assert all("IN (" in read for read in reads)
 
 

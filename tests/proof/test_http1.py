@@ -114,6 +114,14 @@ async def test_a_connection_the_server_closes_is_opened_again_for_the_next_reque
     assert len(received) == 3
 
 
+async def test_an_interim_answer_is_passed_over_for_the_final_one() -> None:
+    interim_then_final = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+    async with raw_serving(interim_then_final) as port:
+        client = Client("127.0.0.1", port, connections=1)
+        assert await client.send(post_request(f"127.0.0.1:{port}", "/claims", {}, {})) == 202
+        await client.close()
+
+
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [

@@ -157,6 +157,24 @@ async def test_what_the_parts_will_read_is_read_once_a_transaction_before_any_pa
     assert order == [("rows", [6, 7]), 6, 7, ("rows", [6, 7]), 6, 7]  # read again with the group
 
 
+async def test_callers_are_not_left_waiting_when_the_writer_stops_amid_a_group(setup: Setup) -> None:
+    """As when the service shuts down: the callers of the group being written are cancelled too."""
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def held(_unit: Unit) -> int:
+        entered.set()
+        await release.wait()
+        return 1
+
+    callers = [asyncio.create_task(setup.grouped.run(held)) for _ in range(3)]
+    await entered.wait()
+    (writer,) = [task for task in asyncio.all_tasks() if task.get_name() == "group-commit"]
+    writer.cancel()
+    async with asyncio.timeout(10):
+        outcomes = await asyncio.gather(*callers, return_exceptions=True)
+    assert all(isinstance(outcome, asyncio.CancelledError) for outcome in outcomes)
+
+
 async def test_a_group_where_nothing_fails_takes_no_savepoint(setup: Setup) -> None:
     works = [store(setup, n, deferred=n % 2 == 0) for n in range(20)]
     with statements_sent() as sent:

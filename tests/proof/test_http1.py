@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,14 +13,10 @@ import pytest
 import uvicorn
 
 from bench.http1 import Client, RequestFailedError, post_request
+from runtime.tansu import free_port
+from tests.helpers import eventually
 
 Received = list[tuple[dict[str, str], Any]]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @asynccontextmanager
@@ -53,9 +48,12 @@ async def uvicorn_serving(received: Received, close_after: int = 0) -> AsyncIter
     config = uvicorn.Config(app, host="127.0.0.1", port=port, http="httptools", log_config=None)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
-    while not server.started:
+
+    async def started() -> bool:
         assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.01)
+        return bool(server.started)
+
+    await eventually(started, timeout=10, interval=0.01)
     try:
         yield port
     finally:
